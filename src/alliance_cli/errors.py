@@ -1,0 +1,41 @@
+"""The one exception type for what a user can fix, and the problems it carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+
+class AllianceError(Exception):
+    """Something the user can fix: bad input, an unknown name, an unreadable file.
+
+    Raised deep, caught once at the command boundary, printed without a traceback.
+    """
+
+    exit_code = 1
+
+    def __init__(self, *problems: Problem | str) -> None:
+        self.problems = tuple(p if isinstance(p, Problem) else Problem(p) for p in problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(AllianceError):
+    """The command line itself is wrong (a bad option value, a conflicting choice)."""
+
+    exit_code = 2

@@ -1,0 +1,73 @@
+"""CSV (RFC 4180, via the stdlib) with every text cell neutralized against formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from ..model import Claim
+from .view import Listing, Rows
+
+CLAIM_COLUMNS = (
+    "id", "date", "end", "kind", "parties", "statement", "status", "asserted_by", "denied_by",
+    "quantity_amount", "quantity_unit", "quantity_lower", "quantity_upper", "quantity_approximate",
+    "treaty_name", "treaty_signed", "treaty_place", "treaty_obligations", "treaty_mutual_defense",
+    "related", "source_count", "sources", "quotes",
+)
+JOIN = "; "
+# OWASP "CSV Injection": a cell starting with one of these may be run as a formula by a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would read as a formula with a single quote.
+
+    Numbers are left as numbers: a negative amount is data, not a formula.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def claim_row(claim: Claim) -> tuple[Any, ...]:
+    q, t = claim.quantity, claim.treaty
+    return (
+        claim.id, claim.date, claim.end, claim.kind, JOIN.join(claim.parties), claim.statement, claim.status,
+        JOIN.join(claim.asserted_by), JOIN.join(claim.denied_by),
+        q and _number(q.amount), q and q.unit, q and _number(q.lower), q and _number(q.upper),
+        q and q.approximate,
+        t and t.name, t and t.signed, t and t.place, t and JOIN.join(t.obligations), t and t.mutual_defense,
+        JOIN.join(claim.related), len({c.source for c in claim.citations}),
+        JOIN.join(c.source for c in claim.citations), JOIN.join(c.quote for c in claim.citations),
+    )
+
+
+def _number(x: float | None) -> float | int | None:
+    return int(x) if x is not None and x.is_integer() else x
+
+
+def write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([neutralize(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralize(_cell(v)) for v in row])
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def listing(view: Listing) -> str:
+    return write(CLAIM_COLUMNS, (claim_row(c) for c in view.claims))
+
+
+def rows(view: Rows) -> str:
+    return write(view.columns, view.rows)

@@ -1,0 +1,41 @@
+"""JSON (one document) and JSON Lines (one claim per line), with every field of every record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .view import Listing, Rows, record
+
+
+def document(view: Listing) -> dict[str, Any]:
+    """Claims, and the sources and entities they cite or name (all of them for a full export)."""
+    ds = view.dataset
+    source_ids = {cit.source for c in view.claims for cit in c.citations}
+    entity_ids = {e for c in view.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
+    return {
+        **view.meta,
+        "claims": [record(c) for c in view.claims],
+        "sources": [record(s) for s in ds.sources.values() if view.everything or s.id in source_ids],
+        "entities": [record(e) for e in ds.entities.values() if view.everything or e.id in entity_ids],
+    }
+
+
+def _dumps(value: Any, indent: int | None = None) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+def listing(view: Listing) -> str:
+    return _dumps(document(view), indent=2) + "\n"
+
+
+def rows(view: Rows) -> str:
+    return _dumps({view.key: [dict(zip(view.columns, row)) for row in view.rows]}, indent=2) + "\n"
+
+
+def listing_lines(view: Listing) -> str:
+    return "".join(_dumps(record(c)) + "\n" for c in view.claims)
+
+
+def rows_lines(view: Rows) -> str:
+    return "".join(_dumps(dict(zip(view.columns, row))) + "\n" for row in view.rows)

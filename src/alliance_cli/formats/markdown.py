@@ -1,0 +1,44 @@
+"""Markdown for pasting into articles and notes: a table per group, citations as footnotes."""
+
+from __future__ import annotations
+
+from .view import Listing, Rows, source_line, status_text, visible, when
+
+
+def _cell(text: object) -> str:
+    # A pipe would end the cell and a newline the row; escape both, and keep controls visible.
+    return visible("" if text is None else str(text)).replace("|", "\\|").replace("\n", "<br>")
+
+
+def listing(view: Listing) -> str:
+    out: list[str] = []
+    if view.title:
+        out += [f"## {_cell(view.title)}", ""]
+    if view.subtitle:
+        out += [_cell(view.subtitle), ""]
+    numbered = view.numbered_citations()
+    marks: dict[str, str] = {}
+    for n, claim, _ in numbered:
+        marks[claim.id] = marks.get(claim.id, "") + f"[^{n}]"
+    for heading, claims in view.groups():
+        if heading:
+            out += [f"### {_cell(heading)}", ""]
+        out += ["| Date | Kind | Statement | Status | Sources |", "|---|---|---|---|---|"]
+        for c in claims:
+            out.append(f"| {_cell(when(c))} | {_cell(c.kind)} | {_cell(c.statement)} | "
+                       f"{_cell(status_text(view.dataset, c))} | {marks[c.id]} |")
+        out.append("")
+    for n, claim, cit in numbered:
+        src = view.dataset.sources[cit.source]
+        out.append(f"[^{n}]: {_cell(source_line(src))}: “{_cell(cit.quote)}”")
+    if numbered:
+        out.append("")
+    return "\n".join(out)
+
+
+def rows(view: Rows) -> str:
+    out = [f"## {_cell(view.title)}", ""] if view.title else []
+    out.append("| " + " | ".join(_cell(c) for c in view.columns) + " |")
+    out.append("|" + "---|" * len(view.columns))
+    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in view.rows]
+    return "\n".join(out) + "\n"

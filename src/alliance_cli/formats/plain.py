@@ -1,0 +1,33 @@
+"""Tab-separated lines for pipes: one record per line, no header, no box drawing, no wrapping."""
+
+from __future__ import annotations
+
+from .view import Listing, Rows, one_line, status_text, when
+
+
+def _line(*fields: object) -> str:
+    return "\t".join(one_line("" if f is None else str(f)) for f in fields) + "\n"
+
+
+def listing(view: Listing) -> str:
+    """Claim lines (id, date, kind, parties, status, statement, citation marks), a blank line, then
+    citation lines ([n], claim id, source id, source title, quote)."""
+    marks: dict[str, str] = {}
+    numbered = view.numbered_citations()
+    for n, claim, _ in numbered:
+        marks[claim.id] = marks.get(claim.id, "") + f"[{n}]"
+    out = [
+        _line(c.id, when(c), c.kind, ",".join(c.parties), status_text(view.dataset, c), c.statement, marks[c.id])
+        for c in view.claims
+    ]
+    if numbered:
+        out.append("\n")
+        out += [
+            _line(f"[{n}]", claim.id, cit.source, view.dataset.sources[cit.source].title, cit.quote)
+            for n, claim, cit in numbered
+        ]
+    return "".join(out)
+
+
+def rows(view: Rows) -> str:
+    return "".join(_line(*row) for row in view.rows)

@@ -1,0 +1,83 @@
+"""Rich tables for a terminal. Data is always wrapped in Text, so markup in it stays literal."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .view import Listing, Rows, quantity_text, source_line, status_text, treaty_text, visible, when
+
+STATUS_STYLE = {"reported": "green", "alleged": "yellow", "denied": "red", "disputed": "magenta"}
+
+
+def _t(text: object, style: str = "") -> Text:
+    return Text(visible(str(text)), style=style)
+
+
+def listing(view: Listing) -> list[RenderableType]:
+    ds = view.dataset
+    out: list[RenderableType] = []
+    if view.title:
+        out.append(_t(view.title, "bold"))
+    if view.subtitle:
+        out.append(_t(view.subtitle, "dim"))
+    marks: dict[str, list[int]] = {}
+    for n, claim, _ in view.numbered_citations():
+        marks.setdefault(claim.id, []).append(n)
+    if not view.claims:
+        out.append(_t("no claims match", "dim"))
+        return out
+    for heading, claims in view.groups():
+        table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False,
+                      title=_t(heading, "bold") if heading else None, title_justify="left")
+        table.add_column("Date", no_wrap=True)
+        table.add_column("Kind", no_wrap=True)
+        table.add_column("Statement", ratio=1, min_width=30)
+        table.add_column("Status", max_width=28)
+        table.add_column("Sources", no_wrap=True)
+        for claim in claims:
+            statement = _t(claim.statement)
+            for extra in (quantity_text(claim), treaty_text(claim)):
+                if extra:
+                    statement.append("\n").append(_t(extra, "cyan"))
+            if claim.related:
+                statement.append("\n").append(_t("related: " + ", ".join(claim.related), "dim"))
+            statement.append("\n").append(_t(claim.id, "dim"))
+            sources = len({c.source for c in claim.citations})
+            cites = "".join(f"[{n}]" for n in marks[claim.id])
+            table.add_row(
+                _t(when(claim)),
+                _t(claim.kind),
+                statement,
+                _t(status_text(ds, claim), STATUS_STYLE.get(claim.status, "")),
+                Text.assemble(_t(cites), "\n", _t(f"{sources} source{'s' * (sources != 1)}", "dim")),
+            )
+        out.append(table)
+    out.append(_citations(view))
+    return out
+
+
+def _citations(view: Listing) -> RenderableType:
+    ds = view.dataset
+    table = Table(box=None, show_header=False, pad_edge=False, title=_t("Citations", "bold"), title_justify="left")
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1)
+    for n, claim, cit in view.numbered_citations():
+        body = _t(source_line(ds.sources[cit.source]))
+        body.append("\n").append(_t(f"“{cit.quote}”", "italic"))
+        if cit.note:
+            body.append("\n").append(_t(f"note: {cit.note}", "dim"))
+        table.add_row(_t(f"[{n}]"), body)
+    return table
+
+
+def rows(view: Rows) -> list[RenderableType]:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=_t(view.title, "bold") if view.title else None,
+                  title_justify="left")
+    for col in view.columns:
+        table.add_column(col, overflow="fold")
+    for row in view.rows:
+        table.add_row(*(_t("" if v is None else v) for v in row))
+    return [Group(table)]

@@ -1,0 +1,133 @@
+"""What commands hand to a formatter: a listing of claims, or a plain table of rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Citation, Claim, Dataset, Entity, Source
+
+# C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
+# text display in an order other than the one it is stored in ("Trojan Source").
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def visible(text: str) -> str:
+    """Text safe for a terminal: controls and bidi overrides shown as escapes, never sent raw."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """Text for one tab-separated field: safe, and with no tab or newline left to split it."""
+    return visible(text).replace("\n", "\\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Claims to show, with the dataset they come from (for names, sources and citations)."""
+
+    dataset: Dataset
+    claims: list[Claim]
+    title: str | None = None
+    subtitle: str | None = None
+    by_year: bool = False
+    # JSON carries every source and entity, not only those the claims cite or name (a full export).
+    everything: bool = False
+    # Extra top-level members for JSON (e.g. the entity a profile is about).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def numbered_citations(self) -> list[tuple[int, Claim, Citation]]:
+        """Every citation of every claim, numbered in display order from 1."""
+        out = []
+        for claim in self.claims:
+            for cit in claim.citations:
+                out.append((len(out) + 1, claim, cit))
+        return out
+
+    def groups(self) -> list[tuple[str | None, list[Claim]]]:
+        """The claims under one heading each, or per year (newest first, undated last) when by_year."""
+        if not self.by_year:
+            return [(None, self.claims)]
+        years: dict[str, list[Claim]] = {}
+        for claim in self.claims:
+            years.setdefault(claim.date[:4] if claim.date else "undated", []).append(claim)
+        return sorted(years.items(), key=lambda kv: (kv[0] == "undated", 0 if kv[0] == "undated" else -int(kv[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A small table that is not claims: sources with their counts, facet counts, and the like."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    title: str | None = None
+    key: str = "rows"  # the JSON member that holds the records
+
+
+def entity_name(dataset: Dataset, entity_id: str) -> str:
+    entity = dataset.entities.get(entity_id)
+    return entity.name if entity else entity_id
+
+
+def names(dataset: Dataset, ids: tuple[str, ...]) -> str:
+    return ", ".join(entity_name(dataset, i) for i in ids)
+
+
+def status_text(dataset: Dataset, claim: Claim) -> str:
+    """`alleged by United States, South Korea; denied by Russia, North Korea`."""
+    text = claim.status
+    if claim.asserted_by:
+        text += f" by {names(dataset, claim.asserted_by)}"
+    if claim.denied_by:
+        text += f"; denied by {names(dataset, claim.denied_by)}"
+    return text
+
+
+def when(claim: Claim) -> str:
+    if claim.date and claim.end:
+        return f"{claim.date}–{claim.end}"
+    return claim.date or "undated"
+
+
+def quantity_text(claim: Claim) -> str:
+    q = claim.quantity
+    if q is None:
+        return ""
+    text = f"{'about ' if q.approximate else ''}{q.amount:,g} {q.unit}"
+    if q.lower is not None or q.upper is not None:
+        text += f" ({'' if q.lower is None else f'{q.lower:,g}'}–{'' if q.upper is None else f'{q.upper:,g}'})"
+    return text
+
+
+def treaty_text(claim: Claim) -> str:
+    t = claim.treaty
+    if t is None:
+        return ""
+    parts = [p for p in (t.name, t.place and f"signed in {t.place}") if p]
+    if t.mutual_defense is not None:
+        parts.append("mutual defense" if t.mutual_defense else "no mutual defense")
+    if t.obligations:
+        parts.append("obligations: " + ", ".join(t.obligations))
+    return "; ".join(parts)
+
+
+def source_line(source: Source) -> str:
+    """`Title — Outlet (kind, 2024-06)`: how a citation names its source."""
+    bits = [source.kind]
+    if source.published:
+        bits.append(source.published)
+    outlet = f" — {source.outlet}" if source.outlet else ""
+    return f"{source.title}{outlet} ({', '.join(bits)})"
+
+
+def record(value: Claim | Source | Entity) -> dict[str, Any]:
+    """A model as plain JSON-ready data: every field, tuples as lists, nothing added."""
+    return dataclasses.asdict(value)
+

@@ -1,0 +1,186 @@
+"""Claim, citation, source, entity, quantity, treaty and partial-date types.
+
+They are frozen stdlib dataclasses so that a run served from the cache never imports pydantic;
+`store.py` validates facts files into them with pydantic v2 (`TypeAdapter`), which reads the
+constraints below (`annotated_types`, `Literal`) and `__pydantic_config__`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date as _date
+from typing import Annotated, Literal, get_args
+
+from annotated_types import Len, MinLen
+
+_STRICT = {"extra": "forbid", "strict": False}
+
+Slug = Annotated[str, MinLen(1)]
+Text = Annotated[str, MinLen(1)]
+
+ClaimKind = Literal[
+    "treaty",
+    "trade",
+    "energy",
+    "economic-support",
+    "arms",
+    "technology",
+    "troops",
+    "military-cooperation",
+    "military-presence",
+    "membership",
+    "vote",
+    "diplomacy",
+    "summit",
+    "sanctions",
+    "defense-policy",
+]
+Status = Literal["reported", "alleged", "denied", "disputed"]
+Obligation = Literal["defense", "offense", "neutrality", "nonaggression", "consultation"]
+EntityKind = Literal["country", "organization", "armed-group", "person"]
+SourceKind = Literal["article", "blog-post", "essay", "slideshow", "podcast", "report"]
+
+CLAIM_KINDS: tuple[str, ...] = get_args(ClaimKind)
+STATUSES: tuple[str, ...] = get_args(Status)
+CONTESTED: frozenset[str] = frozenset({"alleged", "denied", "disputed"})
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PARTIAL_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def parse_partial_date(text: str) -> tuple[int, int | None, int | None]:
+    """Split an ISO partial date (`2024`, `2024-10`, `2024-06-19`) into its parts.
+
+    Raises ValueError with a message fit for a user when the text is not a real date.
+    """
+    m = _PARTIAL_DATE_RE.fullmatch(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in m.groups())
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{text!r} has no month {month:02d}")
+    if day is not None:
+        try:
+            _date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a day of the calendar") from None
+    return year, month, day
+
+
+def date_span(text: str) -> tuple[str, str]:
+    """The first and last day a partial date covers, as ISO strings (`2024` -> 2024-01-01..2024-12-31)."""
+    year, month, day = parse_partial_date(text)
+    if day is not None:
+        return text, text
+    if month is not None:
+        nxt = _date(year + (month == 12), month % 12 + 1, 1)
+        last = _date.fromordinal(nxt.toordinal() - 1)
+        return f"{year:04d}-{month:02d}-01", last.isoformat()
+    return f"{year:04d}-01-01", f"{year:04d}-12-31"
+
+
+def date_precision(text: str) -> str:
+    return ("year", "month", "day")[text.count("-")]
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A figure with its unit: `244.8 USD billion`, `about 1,500 troops`."""
+
+    __pydantic_config__ = _STRICT
+    amount: float
+    unit: Text
+    lower: float | None = None
+    upper: float | None = None
+    approximate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Treaty:
+    """What a treaty claim adds: its name, signing, place and obligations (ATOP vocabulary)."""
+
+    __pydantic_config__ = _STRICT
+    name: Text | None = None
+    signed: str | None = None
+    place: Text | None = None
+    obligations: tuple[Obligation, ...] = ()
+    mutual_defense: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A source behind a claim and the verbatim words in it that support the claim."""
+
+    __pydantic_config__ = _STRICT
+    source: Slug
+    quote: Text
+    note: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One distinct assertion, in our words, with at least one citation."""
+
+    __pydantic_config__ = _STRICT
+    id: Slug
+    kind: ClaimKind
+    parties: Annotated[tuple[Slug, ...], MinLen(1)]
+    statement: Text
+    citations: Annotated[tuple[Citation, ...], MinLen(1)]
+    date: str | None = None
+    end: str | None = None
+    status: Status = "reported"
+    asserted_by: tuple[Slug, ...] = ()
+    denied_by: tuple[Slug, ...] = ()
+    quantity: Quantity | None = None
+    treaty: Treaty | None = None
+    related: tuple[Slug, ...] = ()
+
+    @property
+    def contested(self) -> bool:
+        return self.status in CONTESTED
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An archived text the dataset cites."""
+
+    __pydantic_config__ = _STRICT
+    id: Slug
+    title: Text
+    kind: SourceKind
+    archive: Text
+    sha256: Annotated[str, Len(64, 64)]
+    outlet: Text | None = None
+    byline: Text | None = None
+    published: str | None = None
+    url: Text | None = None
+    cites: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A country, organization, armed group or person that claims name."""
+
+    __pydantic_config__ = _STRICT
+    id: Slug
+    name: Text
+    kind: EntityKind
+    iso2: Annotated[str, Len(2, 2)] | None = None
+    iso3: Annotated[str, Len(3, 3)] | None = None
+    aliases: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A validated facts directory: claims in file order, and every record by id."""
+
+    claims: tuple[Claim, ...]
+    sources: dict[str, Source]
+    entities: dict[str, Entity]
+    claims_by_id: dict[str, Claim]
+
+    @classmethod
+    def of(cls, claims: tuple[Claim, ...], sources: dict[str, Source], entities: dict[str, Entity]) -> Dataset:
+        return cls(claims, sources, entities, {c.id: c for c in claims})

@@ -1,0 +1,328 @@
+"""Find, load and validate a facts directory into one immutable Dataset."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .errors import AllianceError, Problem
+from .model import (
+    SLUG_RE,
+    Claim,
+    Dataset,
+    Entity,
+    Source,
+    date_span,
+    parse_partial_date,
+)
+
+FACTS_ENV = "ALLIANCE_FACTS"
+SOURCES_FILE = "sources.yaml"
+ENTITIES_FILE = "entities.yaml"
+CLAIMS_DIR = "claims"
+
+
+def shipped_facts_dir() -> Path:
+    """The dataset inside the installed package, or the checkout's `facts/` when run from source."""
+    packaged = Path(__file__).with_name("facts")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "facts"
+
+
+def resolve_facts_dir(option: Path | None) -> Path:
+    """--facts wins, then $ALLIANCE_FACTS, then the shipped dataset."""
+    if option is not None:
+        return option
+    env = os.environ.get(FACTS_ENV)
+    if env:
+        return Path(env)
+    return shipped_facts_dir()
+
+
+def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
+    """The three kinds of facts file, or an error naming what is missing."""
+    if not facts_dir.is_dir():
+        raise AllianceError(Problem("facts directory not found", _display(facts_dir)))
+    claims_dir = facts_dir / CLAIMS_DIR
+    missing = [p for p in (facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir) if not p.exists()]
+    if missing:
+        raise AllianceError(*(Problem("missing from the facts directory", _display(p)) for p in missing))
+    claim_files = sorted(p for p in claims_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
+
+
+def load(facts_dir: Path) -> Dataset:
+    """Load and validate; raise one AllianceError listing every problem found."""
+    dataset, problems = check(facts_dir)
+    if problems:
+        raise AllianceError(*problems)
+    assert dataset is not None
+    return dataset
+
+
+def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
+    """Validate a facts directory, collecting every problem rather than stopping at the first."""
+    sources_path, entities_path, claim_paths = facts_files(facts_dir)
+    checker = _Checker()
+    sources = checker.records(sources_path, "sources", Source)
+    entities = checker.records(entities_path, "entities", Entity)
+    claims = [r for p in claim_paths for r in checker.records(p, "claims", Claim)]
+    checker.cross_check(sources, entities, claims)
+    if checker.problems:
+        return None, checker.problems
+    dataset = Dataset.of(
+        tuple(r.value for r in claims),
+        {r.value.id: r.value for r in sources},
+        {r.value.id: r.value for r in entities},
+    )
+    return dataset, []
+
+
+def _display(path: Path) -> str:
+    """A path as a user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """A validated record and where it came from."""
+
+    value: Any
+    file: str
+    raw: Any  # the LineDict it was built from
+
+    def line(self, *path: str | int) -> int:
+        return _line_of(self.raw, path)
+
+
+def _line_of(node: Any, path: tuple[str | int, ...]) -> int:
+    line = node.line
+    for part in path:
+        lines = getattr(node, "lines", None)
+        if lines is None:
+            break
+        try:
+            line, node = lines[part], node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def _field(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@cache
+def _adapter(cls: type) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(cls)
+
+
+_PYDANTIC_MESSAGES = {
+    "unexpected_keyword_argument": "unknown key",
+    "missing": "required field is missing",
+    "missing_argument": "required field is missing",
+}
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, message: str, file: str, line: int | None, field: str | None = None) -> None:
+        self.problems.append(Problem(message, file, line, field))
+
+    def records(self, path: Path, key: str, cls: type) -> list[_Record]:
+        from pydantic import ValidationError
+
+        from .yamlfile import LineDict, LineList, read_yaml
+
+        name = _display(path)
+        try:
+            doc = read_yaml(path, name)
+        except AllianceError as e:
+            self.problems.extend(e.problems)
+            return []
+        if doc is None:
+            self.add(f"file is empty; expected a mapping with the key '{key}'", name, 1)
+            return []
+        if not isinstance(doc, LineDict):
+            self.add(f"expected a mapping with the key '{key}', found {_kind(doc)}", name, _line(doc))
+            return []
+        for other in doc:
+            if other != key:
+                self.add(f"unknown top-level key; this file holds only '{key}'", name, doc.lines[other], str(other))
+        items = doc.get(key)
+        if not isinstance(items, LineList):
+            line = doc.lines.get(key, doc.line)
+            self.add(f"expected a list of records, found {_kind(items)}", name, line, key)
+            return []
+        out = []
+        for index, raw in enumerate(items):
+            if not isinstance(raw, LineDict):
+                self.add(f"expected a mapping, found {_kind(raw)}", name, items.lines[index], f"{key}[{index}]")
+                continue
+            _dates_as_text(raw)
+            try:
+                value = _adapter(cls).validate_python(raw)
+            except ValidationError as e:
+                for err in e.errors(include_url=False):
+                    loc = tuple(err["loc"])
+                    message = _PYDANTIC_MESSAGES.get(err["type"], err["msg"])
+                    self.add(message, name, _line_of(raw, loc), _field(loc) or None)
+                continue
+            record = _Record(value, name, raw)
+            self._check_record(record)
+            out.append(record)
+        return out
+
+    def _check_record(self, r: _Record) -> None:
+        v = r.value
+        if not SLUG_RE.fullmatch(v.id):
+            self.add(f"{v.id!r} is not a slug (lowercase letters, digits and single hyphens)", r.file, r.line("id"), "id")
+        for field in ("date", "end", "published"):
+            self._check_date(r, getattr(v, field, None), (field,))
+        if isinstance(v, Claim):
+            self._check_claim(r, v)
+        elif isinstance(v, Entity):
+            self._check_entity(r, v)
+        elif isinstance(v, Source):
+            if any(c not in "0123456789abcdef" for c in v.sha256):
+                self.add("must be 64 lowercase hex digits", r.file, r.line("sha256"), "sha256")
+
+    def _check_date(self, r: _Record, value: str | None, path: tuple[str | int, ...]) -> bool:
+        if value is None:
+            return True
+        try:
+            parse_partial_date(value)
+        except ValueError as e:
+            self.add(str(e), r.file, r.line(*path), _field(path))
+            return False
+        return True
+
+    def _check_claim(self, r: _Record, c: Claim) -> None:
+        if c.date and c.end and self._check_date(r, c.date, ("date",)) and self._check_date(r, c.end, ("end",)):
+            if date_span(c.end)[1] < date_span(c.date)[0]:
+                self.add(f"ends ({c.end}) before it starts ({c.date})", r.file, r.line("end"), "end")
+        if c.treaty is not None:
+            if c.kind != "treaty":
+                self.add(f"only claims of kind 'treaty' take a treaty block (this one is '{c.kind}')", r.file, r.line("treaty"), "treaty")
+            if self._check_date(r, c.treaty.signed, ("treaty", "signed")) and c.treaty.signed and c.date and c.treaty.signed != c.date:
+                self.add(f"signed {c.treaty.signed} but the claim is dated {c.date}", r.file, r.line("treaty", "signed"), "treaty.signed")
+        q = c.quantity
+        if q is not None:
+            for name in ("amount", "lower", "upper"):
+                x = getattr(q, name)
+                if x is not None and (not math.isfinite(x) or x < 0):
+                    self.add(f"must be a finite number of at least 0, not {x}", r.file, r.line("quantity", name), f"quantity.{name}")
+            if q.lower is not None and q.lower > q.amount:
+                self.add(f"lower bound {q.lower:g} is above the amount {q.amount:g}", r.file, r.line("quantity", "lower"), "quantity.lower")
+            if q.upper is not None and q.upper < q.amount:
+                self.add(f"upper bound {q.upper:g} is below the amount {q.amount:g}", r.file, r.line("quantity", "upper"), "quantity.upper")
+        if c.status == "alleged" and not c.asserted_by:
+            self.add("an alleged claim must name who alleges it", r.file, r.line("status"), "asserted_by")
+        if c.status in ("denied", "disputed") and not c.denied_by:
+            self.add(f"a {c.status} claim must name who denies it", r.file, r.line("status"), "denied_by")
+        for i, cit in enumerate(c.citations):
+            if not cit.quote.strip():
+                self.add("quote is empty", r.file, r.line("citations", i, "quote"), f"citations[{i}].quote")
+
+    def _check_entity(self, r: _Record, e: Entity) -> None:
+        if e.kind == "country":
+            for name, size in (("iso2", 2), ("iso3", 3)):
+                code = getattr(e, name)
+                if code is None:
+                    self.add(f"a country needs its ISO 3166 alpha-{size} code", r.file, r.line(), name)
+                elif not (code.isascii() and code.isalpha() and code.isupper()):
+                    self.add(f"{code!r} is not an upper-case ISO 3166 alpha-{size} code", r.file, r.line(name), name)
+
+    def cross_check(self, sources: list[_Record], entities: list[_Record], claims: list[_Record]) -> None:
+        source_ids = self._unique(sources, "source")
+        entity_ids = self._unique(entities, "entity")
+        claim_ids = self._unique(claims, "claim")
+        self._unique_names(entities)
+        for r in claims:
+            c: Claim = r.value
+            for field in ("parties", "asserted_by", "denied_by"):
+                for i, ref in enumerate(getattr(c, field)):
+                    self._reference(r, ref, entity_ids, "entity", (field, i))
+            for i, cit in enumerate(c.citations):
+                self._reference(r, cit.source, source_ids, "source", ("citations", i, "source"))
+            for i, ref in enumerate(c.related):
+                if ref == c.id:
+                    self.add("a claim cannot be related to itself", r.file, r.line("related", i), f"related[{i}]")
+                else:
+                    self._reference(r, ref, claim_ids, "claim", ("related", i))
+
+    def _unique(self, records: list[_Record], what: str) -> dict[str, _Record]:
+        seen: dict[str, _Record] = {}
+        for r in records:
+            first = seen.get(r.value.id)
+            if first is not None:
+                self.add(
+                    f"duplicate {what} id {r.value.id!r} (first defined at {first.file}:{first.line('id')})",
+                    r.file, r.line("id"), "id",
+                )
+            else:
+                seen[r.value.id] = r
+        return seen
+
+    def _unique_names(self, entities: list[_Record]) -> None:
+        owner: dict[str, str] = {}
+        for r in entities:
+            e: Entity = r.value
+            for i, name in enumerate((e.id, e.name, e.iso2, e.iso3, *e.aliases)):
+                if name is None:
+                    continue
+                key = name.casefold()
+                if owner.setdefault(key, e.id) != e.id:
+                    path = ("aliases", i - 4) if i >= 4 else (("id", "name", "iso2", "iso3")[i],)
+                    self.add(f"{name!r} already names entity {owner[key]!r}", r.file, r.line(*path), _field(path))
+
+    def _reference(self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...]) -> None:
+        if ref not in known:
+            from .query import suggest
+
+            hint = suggest(ref, known)
+            self.add(f"unknown {what} {ref!r}{hint}", r.file, r.line(*path), _field(path))
+
+
+_DATE_KEYS = ("date", "end", "published", "signed")
+
+
+def _dates_as_text(raw: dict) -> None:
+    # YAML reads `date: 2024` as the integer 2024; a bare year is a partial date, so make it text.
+    for key in _DATE_KEYS:
+        value = raw.get(key)
+        if type(value) is int:
+            raw[key] = str(value)
+    treaty = raw.get("treaty")
+    if isinstance(treaty, dict):
+        _dates_as_text(treaty)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__} value"
+
+
+def _line(value: Any) -> int:
+    return getattr(value, "line", 1)
+

@@ -1,0 +1,66 @@
+"""Check every citation against the archived source texts: checksum, then the quote itself."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Dataset
+
+# Only what typesetting changes: curly quotes and apostrophes, dashes, and runs of white space.
+_TYPOGRAPHY = str.maketrans({
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
+    "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"',
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+    "\u00a0": " ",
+})
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    return _SPACE.sub(" ", text.translate(_TYPOGRAPHY)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    claim: str | None
+    source: str
+    reason: str
+    quote: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    quotes_checked: int
+    sources_matched: int
+    failures: list[Failure]
+
+
+def verify(dataset: Dataset, sources_dir: Path) -> Report:
+    texts: dict[str, str] = {}
+    failures: list[Failure] = []
+    for source in dataset.sources.values():
+        path = sources_dir / source.archive
+        try:
+            data = path.read_bytes()
+        except OSError:
+            failures.append(Failure(None, source.id, f"archive {source.archive} not found in {sources_dir}"))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != source.sha256:
+            failures.append(Failure(None, source.id, f"archive {source.archive} has sha256 {digest}, "
+                                                     f"the source record says {source.sha256}"))
+            continue
+        texts[source.id] = normalize(data.decode("utf-8", errors="replace"))
+    checked = 0
+    for claim in dataset.claims:
+        for cit in claim.citations:
+            text = texts.get(cit.source)
+            if text is None:
+                continue  # the archive's own failure is reported once, above
+            checked += 1
+            if normalize(cit.quote) not in text:
+                failures.append(Failure(claim.id, cit.source, "quote not found in the archived text", cit.quote))
+    return Report(checked, len(texts), failures)
