@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -214,25 +215,6 @@ def show(
 
 
 @command()
-def export(
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="csv, json or jsonl (plain and markdown work too).",
-                                   case_sensitive=False)
-    ] = OutputFormat.json,
-    output: OutputOption = None,
-    excel: Annotated[bool, typer.Option("--excel", "--bom", help="Start CSV with a UTF-8 byte order mark, for Excel.")] = False,
-) -> None:
-    """Every claim, with its citations, as CSV or JSON.
-
-    Example: alliance export --format csv --output claims.csv
-    """
-    if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, plain or markdown")
-    ds = _dataset()
-    emit(Listing(ds, list(ds.claims), everything=True), fmt, output, bom=excel and fmt is OutputFormat.csv)
-
-
-@command()
 def validate(
     directory: Annotated[
         Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).", file_okay=False)
@@ -304,6 +286,270 @@ def sources_list(fmt: FormatOption = None) -> None:
             counts[sid] += 1
     rows = [(s.id, s.title, s.outlet, s.kind, counts[s.id]) for s in ds.sources.values()]
     emit(Rows(("id", "title", "outlet", "kind", "claims"), rows, title="Sources", key="sources"), fmt)
+
+
+# ---- filters shared by claims, timeline, treaties and export -------------------------------
+
+DATE_HELP = (
+    "Partial dates match by overlap: --year 2024 keeps 2024, 2024-10 and 2024-06-19; --since D keeps "
+    "claims whose date reaches D or later (a claim dated 2024 matches --since 2024-06); --until D keeps "
+    "claims that begin on or before the end of D. Undated claims match no date filter."
+)
+
+
+def _complete_entities(incomplete: str) -> list[str]:
+    return _complete(lambda ds: [n for e in ds.entities.values() for n in (e.id, *e.aliases)], incomplete)
+
+
+def _complete_kinds(incomplete: str) -> list[str]:
+    from .model import CLAIM_KINDS
+
+    return [k for k in CLAIM_KINDS if k.startswith(incomplete)]
+
+
+def _complete_sources(incomplete: str) -> list[str]:
+    return _complete(lambda ds: list(ds.sources), incomplete)
+
+
+def _complete_claims(incomplete: str) -> list[str]:
+    return _complete(lambda ds: [c.id for c in ds.claims], incomplete)
+
+
+def _complete(names: Callable[[Any], list[str]], incomplete: str) -> list[str]:
+    # Completion must print nothing but candidates: a broken dataset simply completes nothing.
+    try:
+        candidates = names(_dataset())
+    except Exception:  # noqa: BLE001
+        return []
+    low = incomplete.casefold()
+    return sorted({n for n in candidates if n.casefold().startswith(low)})
+
+
+PartyOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--party", "-p", help="Only claims naming this party (id, name, alias or ISO code); repeat for all of several.",
+                 autocompletion=_complete_entities),
+]
+KindOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--kind", "-k", help="Only claims of this kind (treaty, trade, troops, arms, ...); repeat for any of several.",
+                 autocompletion=_complete_kinds),
+]
+StatusOption = Annotated[Optional[str], typer.Option("--status", help="reported, alleged, denied or disputed.")]
+SourceOption = Annotated[
+    Optional[str], typer.Option("--source", help="Only claims citing this source id.", autocompletion=_complete_sources)
+]
+SinceOption = Annotated[Optional[str], typer.Option("--since", help="Only claims reaching this date or later (YYYY[-MM[-DD]]).")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", help="Only claims beginning on or before this date (YYYY[-MM[-DD]]).")]
+YearOption = Annotated[Optional[int], typer.Option("--year", help="Only claims whose date falls in this year.")]
+SearchOption = Annotated[
+    Optional[str], typer.Option("--search", "-s", help="Case-insensitive text in statements, quotes, names and ids.")
+]
+ContestedOption = Annotated[bool, typer.Option("--contested", help="Only alleged, denied or disputed claims.")]
+SingleOption = Annotated[bool, typer.Option("--single-source", help="Only claims that rest on one source.")]
+LimitOption = Annotated[Optional[int], typer.Option("--limit", "-n", min=0, help="At most N claims.")]
+
+
+def _filters(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
+             search=None, contested=False, single_source=False):
+    from .query import make_filters
+
+    return make_filters(ds, parties=party or (), kinds=kind or (), status=status, source=source, since=since,
+                        until=until, year=year, search=search, contested=contested, single_source=single_source)
+
+
+def _limited(claims: list, limit: int | None) -> list:
+    return claims if limit is None else claims[:limit]
+
+
+@command()
+def claims(
+    party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
+    since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
+    contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    count_by: Annotated[
+        Optional[str], typer.Option("--count-by", help="Count claims by kind, party, status, source or year instead of listing them.")
+    ] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Claims that match every given filter, in date order.
+
+    Example: alliance claims --party north-korea --kind arms --contested
+    """
+    from .query import count_by as facet, sort_key
+
+    ds = _dataset()
+    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
+    chosen = _limited(sorted(chosen, key=sort_key), limit)
+    if count_by:
+        column, rows = facet(ds, chosen, count_by)
+        emit(Rows((column, "claims"), rows, title=f"Claims by {column}", key="counts"), fmt)
+        return
+    emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
+
+
+@command()
+def timeline(
+    party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
+    since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
+    contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    fmt: FormatOption = None,
+) -> None:
+    """All matching claims in date order, under a heading per year (oldest first).
+
+    Example: alliance timeline --party china
+    """
+    from .query import sort_key
+
+    ds = _dataset()
+    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
+    chosen = _limited(sorted(chosen, key=sort_key), limit)
+    emit(Listing(ds, chosen, title="Timeline", by_year="oldest"), fmt)
+
+
+@command()
+def treaties(
+    year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Treaties and agreements under a heading per year, newest first, with their obligations.
+
+    Example: alliance treaties --year 2024
+    """
+    from .query import sort_key
+
+    ds = _dataset()
+    chosen = _filters(ds, party, ["treaty"], since=since, until=until, year=year).apply(ds)
+    chosen = sorted(chosen, key=sort_key, reverse=True)
+    emit(Listing(ds, chosen, title="Treaties and agreements", by_year="newest"), fmt)
+
+
+@command()
+def export(
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl or sqlite (plain and markdown work too).",
+                                   case_sensitive=False)
+    ] = OutputFormat.json,
+    output: OutputOption = None,
+    excel: Annotated[bool, typer.Option("--excel", "--bom", help="Start CSV with a UTF-8 byte order mark, for Excel.")] = False,
+    party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
+    since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
+    contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+) -> None:
+    """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines or SQLite.
+
+    Example: alliance export --format csv --output claims.csv
+    """
+    if fmt is OutputFormat.table:
+        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
+    ds = _dataset()
+    filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
+    chosen = _limited(filters.apply(ds), limit)
+    everything = len(chosen) == len(ds.claims)
+    if fmt is OutputFormat.sqlite:
+        if output is None or str(output) == "-":
+            raise UsageError("--format sqlite writes a database file: give --output FILE")
+        from .formats.sqlite import write_database
+
+        write_database(Listing(ds, chosen, everything=everything), output)
+        return
+    emit(Listing(ds, chosen, everything=everything), fmt, output, bom=excel and fmt is OutputFormat.csv)
+
+
+@command("source")
+def source_show(
+    source_id: Annotated[str, typer.Argument(metavar="ID", help="A source id (see `alliance sources`).",
+                                             autocompletion=_complete_sources)],
+    fmt: FormatOption = None,
+) -> None:
+    """One source: its metadata and every claim citing it.
+
+    Example: alliance source rksnews-strategic-partnerships
+    """
+    from .formats.view import record, source_line
+    from .query import find_source, order_with_related
+
+    ds = _dataset()
+    src = find_source(ds, source_id)
+    chosen = order_with_related([c for c in ds.claims if any(cit.source == src.id for cit in c.citations)])
+    details = [f"{len(chosen)} claims", f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
+    if src.byline:
+        details.insert(0, f"by {src.byline}")
+    if src.cites:
+        details.append("cites " + ", ".join(src.cites))
+    if src.url:
+        details.append(src.url)
+    emit(Listing(ds, chosen, source_line(src), "; ".join(details), meta={"source": record(src)}), fmt)
+
+
+@command("claim")
+def claim_show(
+    claim_id: Annotated[str, typer.Argument(metavar="ID", help="A claim id.", autocompletion=_complete_claims)],
+    fmt: FormatOption = None,
+) -> None:
+    """One claim in full: every field, all citations with quotes, then its related claims.
+
+    Example: alliance claim russia-iran-treaty-2025
+    """
+    from .query import find_claim
+
+    ds = _dataset()
+    claim = find_claim(ds, claim_id)
+    related = [ds.claims_by_id[r] for r in claim.related]
+    subtitle = f"related claims follow: {', '.join(claim.related)}" if related else "no related claims"
+    emit(Listing(ds, [claim, *related], f"Claim {claim.id}", subtitle), fmt)
+
+
+class CiteFormat(str, Enum):
+    text = "text"
+    bibtex = "bibtex"
+    csl_json = "csl-json"
+
+
+@command()
+def cite(
+    claim_id: Annotated[str, typer.Argument(metavar="CLAIM_ID", help="A claim id.", autocompletion=_complete_claims)],
+    fmt: Annotated[CiteFormat, typer.Option("--format", "-f", help="text, bibtex or csl-json (for pandoc or Zotero).",
+                                            case_sensitive=False)] = CiteFormat.text,
+) -> None:
+    """A copy-paste citation for each source behind a claim, with the quote.
+
+    Example: alliance cite russia-iran-treaty-2025 --format bibtex
+    """
+    from .formats import cite as citations
+    from .query import find_claim
+
+    ds = _dataset()
+    claim = find_claim(ds, claim_id)
+    render = {CiteFormat.text: citations.text, CiteFormat.bibtex: citations.bibtex, CiteFormat.csl_json: citations.csl_json}
+    sys.stdout.write(render[fmt](ds, claim))
+
+
+@command()
+def about(fmt: FormatOption = None) -> None:
+    """What the dataset is: version, date, counts by kind, and how to cite it.
+
+    Example: alliance about
+    """
+    from .query import about_rows
+    from .store import resolve_facts_dir
+
+    ds = _dataset()
+    emit(Rows(("item", "value"), about_rows(ds, resolve_facts_dir(_state.facts), __version__),
+              title="About the alliance-cli dataset", key="about"), fmt)
+
+
+@command()
+def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOption = None) -> None:
+    """Numeric claims grouped into series (e.g. trade by year), with a bar chart on a terminal.
+
+    Example: alliance figures --party china --kind trade
+    """
+    from .query import series
+
+    ds = _dataset()
+    chosen = _filters(ds, party, kind).apply(ds)
+    emit(series(ds, chosen), fmt)
 
 
 def main() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 
-from .errors import AllianceError
-from .model import CONTESTED, Claim, Dataset, Entity, date_span
+from .errors import AllianceError, UsageError
+from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
@@ -149,3 +151,148 @@ def _haystack(dataset: Dataset, c: Claim) -> str:
     if c.treaty and c.treaty.name:
         parts.append(c.treaty.name)
     return "\n".join(parts).casefold()
+
+
+def make_filters(
+    dataset: Dataset,
+    *,
+    parties: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    status: str | None = None,
+    source: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    year: int | None = None,
+    search: str | None = None,
+    contested: bool = False,
+    single_source: bool = False,
+) -> Filters:
+    """Filters from what a user typed: names resolved to ids, every value checked, typos suggested."""
+    from .model import CLAIM_KINDS, STATUSES, parse_partial_date
+
+    for kind in kinds:
+        if kind not in CLAIM_KINDS:
+            raise UsageError(f"--kind: unknown kind {kind!r}{suggest(kind, CLAIM_KINDS)} (kinds: {', '.join(CLAIM_KINDS)})")
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status: unknown status {status!r}{suggest(status, STATUSES)} (statuses: {', '.join(STATUSES)})")
+    if source is not None:
+        source = find_source(dataset, source).id
+    for option, value in (("--since", since), ("--until", until)):
+        if value is not None:
+            try:
+                parse_partial_date(value)
+            except ValueError as e:
+                raise UsageError(f"{option}: {e}") from None
+    if year is not None and not 1 <= year <= 9999:
+        raise UsageError(f"--year: {year} is not a year")
+    return Filters(
+        parties=tuple(find_entity(dataset, p).id for p in parties),
+        kinds=tuple(kinds),
+        status=status,
+        source=source,
+        since=since,
+        until=until,
+        year=year,
+        search=search,
+        contested=contested,
+        single_source=single_source,
+    )
+
+
+def find_source(dataset: Dataset, source_id: str) -> Source:
+    source = dataset.sources.get(source_id)
+    if source is None:
+        raise AllianceError(f"no source {source_id!r}{suggest(source_id, dataset.sources)}")
+    return source
+
+
+def find_claim(dataset: Dataset, claim_id: str) -> Claim:
+    claim = dataset.claims_by_id.get(claim_id)
+    if claim is None:
+        raise AllianceError(f"no claim {claim_id!r}{suggest(claim_id, dataset.claims_by_id)}")
+    return claim
+
+
+COUNT_BY = ("kind", "party", "status", "source", "year")
+
+
+def count_by(dataset: Dataset, claims: Iterable[Claim], facet: str) -> tuple[str, list[tuple[str, int]]]:
+    """Claims counted per value of one facet, most first (ties alphabetical)."""
+    if facet not in COUNT_BY:
+        raise UsageError(f"--count-by: cannot count by {facet!r}{suggest(facet, COUNT_BY)} (choose {', '.join(COUNT_BY)})")
+    counts: dict[str, int] = {}
+    for c in claims:
+        if facet == "kind":
+            keys = [c.kind]
+        elif facet == "status":
+            keys = [c.status]
+        elif facet == "party":
+            keys = list(c.parties)
+        elif facet == "source":
+            keys = list(dict.fromkeys(cit.source for cit in c.citations))
+        else:
+            keys = [c.date[:4] if c.date else "undated"]
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    if facet == "year":
+        return facet, sorted(counts.items())
+    return facet, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Figures of one kind, between the same parties, in one unit: a chart's worth."""
+
+    name: str
+    unit: str
+    claims: list[Claim]
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Numeric claims grouped into series."""
+
+    dataset: Dataset
+    series: list[Series]
+
+
+def series(dataset: Dataset, claims: Iterable[Claim]) -> Figures:
+    """Numeric claims grouped by kind, parties and unit, each series in date order."""
+    groups: dict[tuple[str, tuple[str, ...], str], list[Claim]] = {}
+    for c in claims:
+        if c.quantity is not None:
+            groups.setdefault((c.kind, tuple(sorted(c.parties)), c.quantity.unit), []).append(c)
+    out = []
+    for (kind, parties, unit), members in sorted(groups.items()):
+        who = "–".join(dataset.entities[p].name for p in parties)
+        out.append(Series(f"{who} {kind}", unit, sorted(members, key=sort_key)))
+    return Figures(dataset, out)
+
+
+def about_rows(dataset: Dataset, facts_dir: Path, version: str) -> list[tuple[str, str]]:
+    """What `alliance about` reports: provenance, counts by kind, and how to cite the dataset."""
+    files = [p for p in facts_dir.rglob("*.y*ml") if p.is_file()]
+    updated = max((p.stat().st_mtime for p in files), default=None)
+    day = datetime.fromtimestamp(updated, tz=timezone.utc).date().isoformat() if updated else "unknown"
+
+    def tally(values: Iterable[str]) -> str:
+        counts: dict[str, int] = {}
+        for v in values:
+            counts[v] = counts.get(v, 0) + 1
+        return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    n_quotes = sum(len(c.citations) for c in dataset.claims)
+    return [
+        ("dataset", "Claims about Russia's alliances and partnerships, each cited to an archived source "
+                    "with a verbatim quote."),
+        ("facts directory", str(facts_dir)),
+        ("version", f"alliance-cli {version}"),
+        ("last updated", day),
+        ("claims", f"{len(dataset.claims)} ({tally(c.kind for c in dataset.claims)})"),
+        ("status", tally(c.status for c in dataset.claims)),
+        ("citations", f"{n_quotes} verbatim quotes"),
+        ("sources", f"{len(dataset.sources)} ({tally(s.kind for s in dataset.sources.values())})"),
+        ("entities", f"{len(dataset.entities)} ({tally(e.kind for e in dataset.entities.values())})"),
+        ("cite as", f"alliance-cli dataset, version {version} ({day}). Cite the original sources too: "
+                    "`alliance cite CLAIM_ID`."),
+    ]

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from .view import Listing, Rows
+from ..errors import UsageError
+from ..query import Figures
+from .view import Listing, Rows, figures_rows
 
 
 class OutputFormat(str, Enum):
@@ -16,6 +18,7 @@ class OutputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    sqlite = "sqlite"  # a database file: `export --format sqlite --output FILE` only
 
 
 def _formatters(fmt: OutputFormat) -> tuple[Callable[[Listing], Any], Callable[[Rows], Any]]:
@@ -44,10 +47,18 @@ def _formatters(fmt: OutputFormat) -> tuple[Callable[[Listing], Any], Callable[[
         from . import markdown
 
         return markdown.listing, markdown.rows
+    if fmt is OutputFormat.sqlite:
+        raise UsageError("--format sqlite writes a database file: use `alliance export --format sqlite --output FILE`")
     raise AssertionError(f"no formatter for {fmt}")  # test_every_format_has_a_formatter guards this
 
 
-def render(view: Listing | Rows, fmt: OutputFormat) -> Any:
+def render(view: Listing | Rows | Figures, fmt: OutputFormat) -> Any:
     """Text for every format but table, which gives rich renderables for a console to print."""
     for_listing, for_rows = _formatters(fmt)
+    if isinstance(view, Figures):
+        if fmt is OutputFormat.table:
+            from . import table
+
+            return table.figures(view)
+        view = figures_rows(view)
     return for_listing(view) if isinstance(view, Listing) else for_rows(view)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Claim
-from .view import Listing, Rows
+from .view import Listing, Rows, number
 
 CLAIM_COLUMNS = (
     "id", "date", "end", "kind", "parties", "statement", "status", "asserted_by", "denied_by",
@@ -36,16 +36,12 @@ def claim_row(claim: Claim) -> tuple[Any, ...]:
     return (
         claim.id, claim.date, claim.end, claim.kind, JOIN.join(claim.parties), claim.statement, claim.status,
         JOIN.join(claim.asserted_by), JOIN.join(claim.denied_by),
-        q and _number(q.amount), q and q.unit, q and _number(q.lower), q and _number(q.upper),
+        q and number(q.amount), q and q.unit, q and number(q.lower), q and number(q.upper),
         q and q.approximate,
         t and t.name, t and t.signed, t and t.place, t and JOIN.join(t.obligations), t and t.mutual_defense,
         JOIN.join(claim.related), len({c.source for c in claim.citations}),
         JOIN.join(c.source for c in claim.citations), JOIN.join(c.quote for c in claim.citations),
     )
-
-
-def _number(x: float | None) -> float | int | None:
-    return int(x) if x is not None and x.is_integer() else x
 
 
 def write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:

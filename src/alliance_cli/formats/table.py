@@ -7,7 +7,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .view import Listing, Rows, quantity_text, source_line, status_text, treaty_text, visible, when
+from ..query import Figures
+from .view import Listing, Rows, figures_listing, quantity_text, source_line, status_text, treaty_text, visible, when
 
 STATUS_STYLE = {"reported": "green", "alleged": "yellow", "denied": "red", "disputed": "magenta"}
 
@@ -81,3 +82,34 @@ def rows(view: Rows) -> list[RenderableType]:
     for row in view.rows:
         table.add_row(*(_t("" if v is None else v) for v in row))
     return [Group(table)]
+
+
+BAR_WIDTH = 40
+
+
+def figures(view: Figures) -> list[RenderableType]:
+    """A horizontal bar per figure, scaled within its series, with the figure and its citation marks."""
+    if not view.series:
+        return [_t("no figures match", "dim")]
+    listing = figures_listing(view)
+    marks: dict[str, str] = {}
+    for n, claim, _ in listing.numbered_citations():
+        marks[claim.id] = marks.get(claim.id, "") + f"[{n}]"
+    out: list[RenderableType] = []
+    for s in view.series:
+        table = Table(box=None, pad_edge=False, show_header=False, title=_t(f"{s.name} ({s.unit})", "bold"),
+                      title_justify="left")
+        table.add_column(no_wrap=True, min_width=10)
+        table.add_column(no_wrap=True, max_width=BAR_WIDTH)
+        table.add_column(no_wrap=True, justify="right", min_width=len(max((quantity_text(c) for c in s.claims), key=len)))
+        table.add_column(ratio=1)
+        top = max(c.quantity.amount for c in s.claims) or 1
+        for c in s.claims:
+            amount = c.quantity.amount
+            bar = "█" * max(1, round(BAR_WIDTH * amount / top)) if amount else ""
+            status = "" if c.status == "reported" else f" {status_text(view.dataset, c)}"
+            table.add_row(_t(when(c)), _t(bar, "cyan"), _t(quantity_text(c)), _t(f"{marks[c.id]}{status}"))
+        out.append(table)
+        out.append(Text(""))
+    out.append(_citations(listing))
+    return out

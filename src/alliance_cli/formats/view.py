@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Citation, Claim, Dataset, Entity, Source
+from ..query import Figures
 
 # C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
 # text display in an order other than the one it is stored in ("Trojan Source").
@@ -37,7 +38,7 @@ class Listing:
     claims: list[Claim]
     title: str | None = None
     subtitle: str | None = None
-    by_year: bool = False
+    by_year: str | None = None  # "newest" or "oldest" first: a heading per year
     # JSON carries every source and entity, not only those the claims cite or name (a full export).
     everything: bool = False
     # Extra top-level members for JSON (e.g. the entity a profile is about).
@@ -52,13 +53,14 @@ class Listing:
         return out
 
     def groups(self) -> list[tuple[str | None, list[Claim]]]:
-        """The claims under one heading each, or per year (newest first, undated last) when by_year."""
+        """The claims under one heading, or under a heading per year (undated last) when by_year."""
         if not self.by_year:
             return [(None, self.claims)]
         years: dict[str, list[Claim]] = {}
         for claim in self.claims:
             years.setdefault(claim.date[:4] if claim.date else "undated", []).append(claim)
-        return sorted(years.items(), key=lambda kv: (kv[0] == "undated", 0 if kv[0] == "undated" else -int(kv[0])))
+        sign = -1 if self.by_year == "newest" else 1
+        return sorted(years.items(), key=lambda kv: (kv[0] == "undated", 0 if kv[0] == "undated" else sign * int(kv[0])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,11 @@ class Rows:
     rows: list[tuple[Any, ...]]
     title: str | None = None
     key: str = "rows"  # the JSON member that holds the records
+
+
+def number(x: float | None) -> float | int | None:
+    """2000.0 as 2000: figures read as written, while 12.5 stays 12.5."""
+    return int(x) if x is not None and x.is_integer() else x
 
 
 def entity_name(dataset: Dataset, entity_id: str) -> str:
@@ -131,3 +138,24 @@ def record(value: Claim | Source | Entity) -> dict[str, Any]:
     """A model as plain JSON-ready data: every field, tuples as lists, nothing added."""
     return dataclasses.asdict(value)
 
+
+
+def figures_listing(view: Figures) -> Listing:
+    """The claims behind a chart, for numbering and listing their citations."""
+    return Listing(view.dataset, [c for s in view.series for c in s.claims])
+
+
+def figures_rows(view: Figures) -> Rows:
+    """A chart as rows, one per figure, for every format but the terminal's bar chart."""
+    marks: dict[str, str] = {}
+    for n, claim, _ in figures_listing(view).numbered_citations():
+        marks[claim.id] = marks.get(claim.id, "") + f"[{n}]"
+    rows = []
+    for s in view.series:
+        for c in s.claims:
+            q = c.quantity
+            assert q is not None
+            rows.append((s.name, c.date, number(q.amount), q.unit, q.approximate, c.status, c.id,
+                         "; ".join(dict.fromkeys(cit.source for cit in c.citations)), marks[c.id]))
+    columns = ("series", "date", "amount", "unit", "approximate", "status", "claim", "sources", "citations")
+    return Rows(columns, rows, title="Figures", key="figures")
