@@ -15,7 +15,10 @@ from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`; did you mean 'iran'?` for the closest candidate, or nothing when none is close."""
     lowered = {c.casefold(): c for c in candidates}
-    close = difflib.get_close_matches(name.casefold(), list(lowered), n=1, cutoff=0.6)
+    key = name.casefold()
+    # A truncated id ("alpha" for "alpha-report") is the commonest slip; then near-misses by spelling.
+    close = sorted(c for c in lowered if c.startswith(key)) if key else []
+    close = close or difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
     return f"; did you mean {lowered[close[0]]!r}?" if close else ""
 
 

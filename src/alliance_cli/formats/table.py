@@ -34,10 +34,10 @@ def listing(view: Listing) -> list[RenderableType]:
         table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False,
                       title=_t(heading, "bold") if heading else None, title_justify="left")
         table.add_column("Date", no_wrap=True)
-        table.add_column("Kind", no_wrap=True)
-        table.add_column("Statement", ratio=1, min_width=30)
-        table.add_column("Status", max_width=28)
-        table.add_column("Sources", no_wrap=True)
+        table.add_column("Kind", max_width=13)
+        table.add_column("Statement", ratio=1, min_width=30, overflow="fold")
+        table.add_column("Status", max_width=22)
+        table.add_column("Sources", max_width=12, overflow="fold")
         for claim in claims:
             statement = _t(claim.statement)
             for extra in (quantity_text(claim), treaty_text(claim)):
@@ -50,7 +50,7 @@ def listing(view: Listing) -> list[RenderableType]:
             cites = "".join(f"[{n}]" for n in marks[claim.id])
             table.add_row(
                 _t(when(claim)),
-                _t(claim.kind),
+                _t(claim.kind.replace("-", " ")),  # "military cooperation" can wrap; plain keeps the id
                 statement,
                 _t(status_text(ds, claim), STATUS_STYLE.get(claim.status, "")),
                 Text.assemble(_t(cites), "\n", _t(f"{sources} source{'s' * (sources != 1)}", "dim")),
