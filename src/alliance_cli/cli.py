@@ -228,7 +228,9 @@ def validate(
 
     dataset, problems = check(directory or resolve_facts_dir(_state.facts))
     if problems:
-        raise AllianceError(*problems, f"{len(problems)} problem{'s' * (len(problems) != 1)} found")
+        _report(AllianceError(*problems))
+        _stderr().print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found", markup=False)
+        raise typer.Exit(1)
     assert dataset is not None
     typer.echo(f"{len(dataset.claims)} claims, {len(dataset.sources)} sources, {len(dataset.entities)} entities: valid")
 

@@ -130,6 +130,7 @@ def _adapter(cls: type) -> Any:
     return TypeAdapter(cls)
 
 
+_SINGULAR = {"claims": "claim", "sources": "source", "entities": "entity"}
 _PYDANTIC_MESSAGES = {
     "unexpected_keyword_argument": "unknown key",
     "missing": "required field is missing",
@@ -140,6 +141,9 @@ _PYDANTIC_MESSAGES = {
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Ids of records that failed validation: references to them are not reported again,
+        # so one broken record gives one message rather than a cascade.
+        self.invalid_ids: set[tuple[str, str]] = set()
 
     def add(self, message: str, file: str, line: int | None, field: str | None = None) -> None:
         self.problems.append(Problem(message, file, line, field))
@@ -178,9 +182,13 @@ class _Checker:
             try:
                 value = _adapter(cls).validate_python(raw)
             except ValidationError as e:
+                if isinstance(raw.get("id"), str):
+                    self.invalid_ids.add((_SINGULAR[key], raw["id"]))
                 for err in e.errors(include_url=False):
                     loc = tuple(err["loc"])
                     message = _PYDANTIC_MESSAGES.get(err["type"], err["msg"])
+                    if err["type"] == "too_short" and err.get("ctx", {}).get("min_length") == 1:
+                        message = "must not be empty"
                     self.add(message, name, _line_of(raw, loc), _field(loc) or None)
                 continue
             record = _Record(value, name, raw)
@@ -264,7 +272,7 @@ class _Checker:
                 if ref == c.id:
                     self.add("a claim cannot be related to itself", r.file, r.line("related", i), f"related[{i}]")
                 else:
-                    self._reference(r, ref, claim_ids, "claim", ("related", i))
+                    self._reference(r, ref, claim_ids, "claim", ("related", i), exclude=c.id)
 
     def _unique(self, records: list[_Record], what: str) -> dict[str, _Record]:
         seen: dict[str, _Record] = {}
@@ -291,11 +299,13 @@ class _Checker:
                     path = ("aliases", i - 4) if i >= 4 else (("id", "name", "iso2", "iso3")[i],)
                     self.add(f"{name!r} already names entity {owner[key]!r}", r.file, r.line(*path), _field(path))
 
-    def _reference(self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...]) -> None:
-        if ref not in known:
+    def _reference(
+        self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...], exclude: str = ""
+    ) -> None:
+        if ref not in known and (what, ref) not in self.invalid_ids:
             from .query import suggest
 
-            hint = suggest(ref, known)
+            hint = suggest(ref, (k for k in known if k != exclude))
             self.add(f"unknown {what} {ref!r}{hint}", r.file, r.line(*path), _field(path))
 
 

@@ -111,8 +111,13 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
         raise AllianceError(Problem(e.message, name, e.line)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        what = "; ".join(str(p) for p in (e.context, e.problem) if p)
         line = mark.line + 1 if mark else None
+        what = e.problem or e.context or "invalid YAML"
+        if e.context and e.problem:
+            # The context often starts far above the problem (an unclosed quote): say where.
+            start = e.context_mark.line + 1 if e.context_mark else None
+            where = f" at line {start}" if start and start != line else ""
+            what = f"{e.problem} ({e.context}{where})"
         raise AllianceError(Problem(f"YAML syntax: {what}", name, line)) from None
     except yaml.YAMLError as e:
         raise AllianceError(Problem(f"YAML: {e}", name)) from None
