@@ -26,7 +26,7 @@ EXIT_INTERNAL = 70
 app = typer.Typer(
     name="alliance",
     help=f"Cited, checkable claims about Russia's alliances and partnerships.\n\n{EXIT_CODES}",
-    no_args_is_help=True,
+    invoke_without_command=True,
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -112,6 +112,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     facts: Annotated[
         Optional[Path],
         typer.Option("--facts", envvar="ALLIANCE_FACTS", help="Facts directory to use instead of the shipped dataset.",
@@ -125,6 +126,10 @@ def main_options(
 ) -> None:
     """Cited, checkable claims about Russia's alliances and partnerships."""
     _state.facts, _state.no_color, _state.debug = facts, no_color, debug
+    if ctx.invoked_subcommand is None:
+        # Bare `alliance` is a request for help, not a mistake: help on stdout, exit 0.
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 
 def _dataset():
@@ -188,12 +193,45 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+# ---- completion ----------------------------------------------------------------------------
+
+
+def _complete_entities(incomplete: str) -> list[str]:
+    return _complete(lambda ds: [n for e in ds.entities.values() for n in (e.id, *e.aliases)], incomplete)
+
+
+def _complete_kinds(incomplete: str) -> list[str]:
+    from .model import CLAIM_KINDS
+
+    return [k for k in CLAIM_KINDS if k.startswith(incomplete)]
+
+
+def _complete_sources(incomplete: str) -> list[str]:
+    return _complete(lambda ds: list(ds.sources), incomplete)
+
+
+def _complete_claims(incomplete: str) -> list[str]:
+    return _complete(lambda ds: [c.id for c in ds.claims], incomplete)
+
+
+def _complete(names: Callable[[Any], list[str]], incomplete: str) -> list[str]:
+    # Completion must print nothing but candidates: a broken dataset simply completes nothing.
+    try:
+        candidates = names(_dataset())
+    except Exception:  # noqa: BLE001
+        return []
+    low = incomplete.casefold()
+    return sorted({n for n in candidates if n.casefold().startswith(low)})
+
+
+
 # ---- commands ----------------------------------------------------------------------------
 
 
 @command()
 def show(
-    name: Annotated[str, typer.Argument(help="A partner of Russia: id, name, alias or ISO code (iran, DPRK, kp).")],
+    name: Annotated[str, typer.Argument(help="A partner of Russia: id, name, alias or ISO code (iran, DPRK, kp).",
+                                        autocompletion=_complete_entities)],
     fmt: FormatOption = None,
 ) -> None:
     """Everything on one partner of Russia, in date order, with numbered citations.
@@ -297,34 +335,6 @@ DATE_HELP = (
     "claims whose date reaches D or later (a claim dated 2024 matches --since 2024-06); --until D keeps "
     "claims that begin on or before the end of D. Undated claims match no date filter."
 )
-
-
-def _complete_entities(incomplete: str) -> list[str]:
-    return _complete(lambda ds: [n for e in ds.entities.values() for n in (e.id, *e.aliases)], incomplete)
-
-
-def _complete_kinds(incomplete: str) -> list[str]:
-    from .model import CLAIM_KINDS
-
-    return [k for k in CLAIM_KINDS if k.startswith(incomplete)]
-
-
-def _complete_sources(incomplete: str) -> list[str]:
-    return _complete(lambda ds: list(ds.sources), incomplete)
-
-
-def _complete_claims(incomplete: str) -> list[str]:
-    return _complete(lambda ds: [c.id for c in ds.claims], incomplete)
-
-
-def _complete(names: Callable[[Any], list[str]], incomplete: str) -> list[str]:
-    # Completion must print nothing but candidates: a broken dataset simply completes nothing.
-    try:
-        candidates = names(_dataset())
-    except Exception:  # noqa: BLE001
-        return []
-    low = incomplete.casefold()
-    return sorted({n for n in candidates if n.casefold().startswith(low)})
 
 
 PartyOption = Annotated[

@@ -1,0 +1,81 @@
+"""The command itself: help, version, formats, colour, pipes and completion."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from alliance_cli import __version__
+from alliance_cli.formats import OutputFormat, _formatters
+
+
+def test_no_arguments_prints_help(run):
+    result = run()
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: ") and "  show " in result.stdout
+
+
+def test_version(run):
+    assert run("--version").stdout == f"alliance-cli {__version__}\n"
+
+
+@pytest.mark.parametrize("fmt", [f for f in OutputFormat if f is not OutputFormat.sqlite])
+def test_every_format_has_a_formatter(fmt):
+    listing, rows = _formatters(fmt)
+    assert callable(listing) and callable(rows)
+
+
+@pytest.mark.parametrize("fmt", [f.value for f in OutputFormat if f is not OutputFormat.sqlite])
+def test_every_listing_command_takes_every_format(run, fmt):
+    for args in (["show", "borduria"], ["claims"], ["timeline"], ["treaties"], ["sources"], ["source", "alpha-report"],
+                 ["claim", "borduria-pact-2023"], ["about"], ["figures"], ["claims", "--count-by", "kind"]):
+        result = run(*args, "--format", fmt)
+        assert result.exit_code == 0, (args, result.stderr)
+        assert result.stdout
+
+
+def _alliance(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from alliance_cli.cli import main; main()", *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60,
+    )
+
+
+def test_head_closes_the_pipe_quietly(mini_facts):
+    proc = subprocess.run(
+        f'"{sys.executable}" -c "from alliance_cli.cli import main; main()" export -f jsonl | head -c 10',
+        shell=True, capture_output=True, text=True, env={**os.environ, "ALLIANCE_FACTS": str(mini_facts)}, timeout=60,
+    )
+    assert proc.stdout == '{"id": "bo'
+    assert proc.stderr == ""
+
+
+def test_completion_candidates_for_entities_kinds_sources_and_claims():
+    env = {"_ALLIANCE_COMPLETE": "complete_bash", "COMP_CWORD": "2"}
+    cases = {
+        "alliance show bo": "borduria\n",
+        "alliance claims --kind tr": "trade\ntreaty\ntroops\n",
+        "alliance source al": "alpha-report\n",
+        "alliance claim borduria-tr": "borduria-trade-2021\nborduria-trade-2023\nborduria-troops-2000\nborduria-troops-500\n",
+    }
+    for words, expected in cases.items():
+        cword = str(len(words.split()) - 1)
+        proc = subprocess.run(
+            [sys.executable, "-c", "import sys; sys.argv[0]='alliance'; from alliance_cli.cli import main; main()"],
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, **env, "COMP_WORDS": words, "COMP_CWORD": cword},
+        )
+        assert (proc.stdout, proc.stderr) == (expected, ""), words
+
+
+def test_no_color_env_and_option_strip_colour(run):
+    colour = re.compile(r"\x1b\[(?:\d+;)*3[0-7](?:;\d+)*m")
+    assert colour.search(run("show", "borduria", "-f", "table", env={"FORCE_COLOR": "1"}).stdout)
+    result = run("--no-color", "show", "borduria", "-f", "table", env={"FORCE_COLOR": "1"})
+    assert not colour.search(result.stdout)  # bold and italic may remain: they are not colour
+    result = run("show", "borduria", "-f", "table", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert not colour.search(result.stdout)
