@@ -203,7 +203,7 @@ def _complete_entities(incomplete: str) -> list[str]:
 def _complete_kinds(incomplete: str) -> list[str]:
     from .model import CLAIM_KINDS
 
-    return [k for k in CLAIM_KINDS if k.startswith(incomplete)]
+    return sorted(k for k in CLAIM_KINDS if k.startswith(incomplete))
 
 
 def _complete_sources(incomplete: str) -> list[str]:
