@@ -90,12 +90,10 @@ Borduria (country, BO/BOR)
  2021   trade   Trade between Ruritania and Borduria was 9 billion US dollars   reported   [1]      
                 in 2021.                                                                   1 source 
                 9 USD billion                                                                       
-                related: borduria-trade-2023                                                        
                 borduria-trade-2021                                                                 
  2023   trade   Trade between Ruritania and Borduria reached 12.5 billion US    reported   [2]      
                 dollars in 2023.                                                           1 source 
                 12.5 USD billion                                                                    
-                related: borduria-trade-2021                                                        
                 borduria-trade-2023                                                                 
                                                                                                     
 Citations                                              

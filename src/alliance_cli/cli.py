@@ -543,12 +543,13 @@ def about(fmt: FormatOption = None) -> None:
 
     Example: alliance about
     """
+    from . import DATASET_DATE
     from .query import about_rows
-    from .store import resolve_facts_dir
+    from .store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    emit(Rows(("item", "value"), about_rows(ds, resolve_facts_dir(_state.facts), __version__),
-              title="About the alliance-cli dataset", key="about"), fmt)
+    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
+    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about"), fmt)
 
 
 @command()

@@ -272,11 +272,19 @@ def series(dataset: Dataset, claims: Iterable[Claim]) -> Figures:
     return Figures(dataset, out)
 
 
-def about_rows(dataset: Dataset, facts_dir: Path, version: str) -> list[tuple[str, str]]:
-    """What `alliance about` reports: provenance, counts by kind, and how to cite the dataset."""
-    files = [p for p in facts_dir.rglob("*.y*ml") if p.is_file()]
-    updated = max((p.stat().st_mtime for p in files), default=None)
-    day = datetime.fromtimestamp(updated, tz=timezone.utc).date().isoformat() if updated else "unknown"
+def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: tuple[Path, str] | None) -> list[tuple[str, str]]:
+    """What `alliance about` reports: provenance, counts by kind, and how to cite the dataset.
+
+    `shipped` is the packaged dataset's directory and curation date; another directory is dated by
+    its newest file.
+    """
+    if shipped and facts_dir.resolve() == shipped[0].resolve():
+        where, day = "shipped with alliance-cli", shipped[1]
+    else:
+        files = [p for p in facts_dir.rglob("*.y*ml") if p.is_file()]
+        newest = max((p.stat().st_mtime for p in files), default=None)
+        where = str(facts_dir)
+        day = datetime.fromtimestamp(newest, tz=timezone.utc).date().isoformat() if newest else "unknown"
 
     def tally(values: Iterable[str]) -> str:
         counts: dict[str, int] = {}
@@ -288,9 +296,9 @@ def about_rows(dataset: Dataset, facts_dir: Path, version: str) -> list[tuple[st
     return [
         ("dataset", "Claims about Russia's alliances and partnerships, each cited to an archived source "
                     "with a verbatim quote."),
-        ("facts directory", str(facts_dir)),
+        ("facts directory", where),
         ("version", f"alliance-cli {version}"),
-        ("last updated", day),
+        ("dated", day),
         ("claims", f"{len(dataset.claims)} ({tally(c.kind for c in dataset.claims)})"),
         ("status", tally(c.status for c in dataset.claims)),
         ("citations", f"{n_quotes} verbatim quotes"),

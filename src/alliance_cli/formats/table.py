@@ -43,8 +43,7 @@ def listing(view: Listing) -> list[RenderableType]:
             for extra in (quantity_text(claim), treaty_text(claim)):
                 if extra:
                     statement.append("\n").append(_t(extra, "cyan"))
-            if claim.related:
-                statement.append("\n").append(_t("related: " + ", ".join(claim.related), "dim"))
+            # Related claims already sit next to this one; `alliance claim ID` lists them by id.
             statement.append("\n").append(_t(claim.id, "dim"))
             sources = len({c.source for c in claim.citations})
             cites = "".join(f"[{n}]" for n in marks[claim.id])
