@@ -41,7 +41,8 @@ def test_export_json_claims_validate_against_the_model(run):
 
 def test_export_jsonl_one_claim_per_line(run):
     lines = run("export", "-f", "jsonl").stdout.splitlines()
-    assert [json.loads(line)["id"] for line in lines] == [c.id for c in load(MINI).claims]
+    claim = TypeAdapter(Claim)
+    assert tuple(claim.validate_python(json.loads(line)) for line in lines) == load(MINI).claims
 
 
 def test_export_csv_parses_back_with_fixed_header(run):
@@ -140,3 +141,18 @@ def test_export_markdown_footnotes(run):
     out = run("export", "-f", "markdown", "--kind", "treaty").stdout
     assert "| 2023-03-03 | treaty | Ruritania and Borduria signed a friendship pact in Zenda with a mutual defense clause. | reported | [^1][^2] |" in out
     assert "[^2]: Beta Bulletin (podcast): “Ruritania's pact with Borduria, signed in 2023, covers defense and trade.”" in out
+
+
+def test_schema_describes_the_claims_file(run):
+    schema = json.loads(run("schema", "claims").stdout)
+    claim = schema["$defs"]["Claim"]
+    assert schema["required"] == ["claims"]
+    assert claim["additionalProperties"] is False
+    assert {"id", "kind", "parties", "statement", "citations"} <= set(claim["required"])
+    assert {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"} in claim["properties"]["date"]["anyOf"]
+    assert "treaty" in claim["properties"]["kind"]["enum"]
+
+
+def test_schema_of_an_unknown_file_kind(run):
+    result = run("schema", "claim")
+    assert (result.exit_code, result.stderr) == (2, "error: no schema for 'claim'; choose claims, sources or entities\n")

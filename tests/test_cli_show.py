@@ -14,11 +14,11 @@ from alliance_cli.store import load
 from conftest import MINI
 
 PIPED = """\
-borduria-trade-2021\t2021\ttrade\truritania,borduria\treported\tTrade between Ruritania and Borduria was 9 billion US dollars in 2021.\t[1]
-borduria-trade-2023\t2023\ttrade\truritania,borduria\treported\tTrade between Ruritania and Borduria reached 12.5 billion US dollars in 2023.\t[2]
-borduria-pact-2023\t2023-03-03\ttreaty\truritania,borduria\treported\tRuritania and Borduria signed a friendship pact in Zenda with a mutual defense clause.\t[3][4]
-borduria-troops-500\t2024-10\ttroops\truritania,borduria\talleged by Syldavia\tSyldavian intelligence says about 500 troops were sent.\t[5]
-borduria-troops-2000\tundated\ttroops\truritania,borduria\talleged by Syldavia; denied by Ruritania\tSyldavian officials allege that Ruritania sent 2,000 troops to Borduria.\t[6]
+borduria-trade-2021\t2021\ttrade\truritania,borduria\treported\tTrade between Ruritania and Borduria was 9 billion US dollars in 2021.\t[1]\t9 USD billion
+borduria-trade-2023\t2023\ttrade\truritania,borduria\treported\tTrade between Ruritania and Borduria reached 12.5 billion US dollars in 2023.\t[2]\t12.5 USD billion
+borduria-pact-2023\t2023-03-03\ttreaty\truritania,borduria\treported\tRuritania and Borduria signed a friendship pact in Zenda with a mutual defense clause.\t[3][4]\tFriendship Pact; signed in Zenda; mutual defense; obligations: defense
+borduria-troops-500\t2024-10\ttroops\truritania,borduria\talleged by Syldavia\tSyldavian intelligence says about 500 troops were sent.\t[5]\tabout 500 troops
+borduria-troops-2000\tundated\ttroops\truritania,borduria\talleged by Syldavia; denied by Ruritania\tSyldavian officials allege that Ruritania sent 2,000 troops to Borduria.\t[6]\t2,000 troops
 
 [1]\tborduria-trade-2021\talpha-report\tAlpha Report\tup from $9 billion in 2021
 [2]\tborduria-trade-2023\talpha-report\tAlpha Report\tTrade between them reached $12.5 billion in 2023
