@@ -15,6 +15,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Base = yaml.SafeLoader
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# Facts records are a few levels deep; the limit keeps recursion far from Python's own.
+MAX_DEPTH = 32
 
 
 class LineDict(dict):
@@ -34,15 +36,59 @@ class _Refused(Exception):
         self.line, self.message = line, message
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """Safe loading only, plus: no anchors/aliases, no duplicate keys, dates kept as text."""
+class _Loader(yaml.composer.Composer, _Base):  # type: ignore[misc, valid-type]
+    """Safe loading only, plus: no aliases, no tags beyond plain YAML, no duplicate keys, a depth
+    limit, and dates kept as text.
+
+    The pure-Python composer sits in front of libyaml's: the C one recurses without limit and
+    crashes the interpreter on a few kilobytes of `[[[[...` (a segfault, not an exception).
+    """
+
+    def __init__(self, stream: str) -> None:
+        _Base.__init__(self, stream)  # the parser, constructor and resolver; Composer's own is below
+        self.anchors: dict[str, yaml.Node] = {}
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        # Refusing aliases here, before any node is built, stops a "billion laughs" document at its
+        # first alias with nothing expanded; facts files have no need for them.
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(event.start_mark.line + 1, "YAML anchors and aliases are not supported")
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        # A node met a second time can only have come through an alias. Refusing aliases keeps
-        # "billion laughs" documents from expanding, and facts files have no need for them.
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise _Refused(node.start_mark.line + 1, "YAML anchors and aliases are not supported")
-        return super().construct_object(node, deep=deep)
+        line = node.start_mark.line + 1
+        expected = _PLAIN_TAGS.get(node.tag)
+        if expected is None:
+            raise _Refused(line, f"YAML tag {_short_tag(node.tag)!r} is not allowed: facts files hold only "
+                                 "text, numbers, true/false, null, lists and mappings")
+        if not isinstance(node, expected):
+            raise _Refused(line, f"YAML tag {_short_tag(node.tag)!r} does not fit a {node.id}")
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError):  # an explicit tag on text it cannot read: `!!int abc`
+            raise _Refused(line, f"cannot read {node.value!r} as {_short_tag(node.tag)}") from None
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+# Every tag plain YAML resolves to, and the kind of node it may carry. Anything else (`!!python/...`,
+# `!!binary`, `!!set`, `!custom`) is refused before a constructor could run.
+_PLAIN_TAGS: dict[str, type] = {
+    **{_YAML_TAG + t: yaml.ScalarNode for t in ("str", "int", "float", "bool", "null", "timestamp")},
+    _YAML_TAG + "map": yaml.MappingNode,
+    _YAML_TAG + "seq": yaml.SequenceNode,
+}
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -54,8 +100,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         if key_node.tag == "tag:yaml.org,2002:merge":
             raise _Refused(line, "YAML merge keys ('<<') are not supported")
         key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise _Refused(line, "a mapping key must be a plain value")
+        if not isinstance(key, str):
+            # Every key in a facts file is a field or file name; `1:`, `~:` or `yes:` are typos.
+            raise _Refused(line, f"a key must be a name, not {key!r}")
         if key in result:
             raise _Refused(line, f"duplicate key {key!r} (first at line {result.lines[key]})")
         result[key] = loader.construct_object(value_node, deep=True)
@@ -110,13 +157,33 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
     except _Refused as e:
         raise AllianceError(Problem(e.message, name, e.line)) from None
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        what = "; ".join(str(p) for p in (e.context, e.problem) if p)
-        line = mark.line + 1 if mark else None
-        raise AllianceError(Problem(f"YAML syntax: {what}", name, line)) from None
+        raise AllianceError(Problem(_syntax_message(e), name, _line_of_mark(e.problem_mark or e.context_mark))) from None
+    except yaml.reader.ReaderError as e:
+        # libyaml reports a byte offset into the UTF-8 text it was given.
+        line = text.encode("utf-8")[: e.position].count(b"\n") + 1
+        if e.reason.startswith("control"):
+            message = (f"control character U+{e.character:04X} is not allowed in YAML; "
+                       f'write it as the escape "\\u{e.character:04x}" inside double quotes')
+        else:
+            message = f"character U+{e.character:04X} is not allowed in YAML ({e.reason})"
+        raise AllianceError(Problem(message, name, line)) from None
     except yaml.YAMLError as e:
         raise AllianceError(Problem(f"YAML: {e}", name)) from None
     except RecursionError:
         raise AllianceError(Problem("YAML nesting is too deep", name)) from None
     finally:
         loader.dispose()
+
+
+def _line_of_mark(mark: yaml.Mark | None) -> int | None:
+    return mark.line + 1 if mark else None
+
+
+def _syntax_message(e: yaml.MarkedYAMLError) -> str:
+    """`found unexpected end of stream (while scanning a quoted scalar at line 3)`: the problem,
+    then what the parser was in the middle of and where that began, which is where the typo is."""
+    message = f"YAML syntax: {e.problem or e.context}"
+    if e.problem and e.context:
+        started = e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line
+        message += f" ({e.context}{f' at line {e.context_mark.line + 1}' if started else ''})"
+    return message
