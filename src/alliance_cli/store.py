@@ -134,12 +134,71 @@ _PYDANTIC_MESSAGES = {
     "unexpected_keyword_argument": "unknown key",
     "missing": "required field is missing",
     "missing_argument": "required field is missing",
+    "string_too_short": "must not be empty",
+    "too_short": "must list at least one",
 }
+# What a field expected, in the words of someone writing YAML rather than pydantic's ("valid tuple").
+_EXPECTED = {
+    "string_type": "text",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dataclass_type": "a mapping",
+    "dataclass_args_type": "a mapping",
+    "dict_type": "a mapping",
+}
+
+
+def _message(err: Any, cls: type) -> str:
+    kind, given = err["type"], err["input"]
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, found {_kind(given)}"
+    if kind == "literal_error":
+        from .query import suggest
+
+        allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
+        hint = suggest(given, allowed) if isinstance(given, str) else ""
+        return f"{given!r} is not one of: {', '.join(allowed)}{hint}"
+    if kind == "unexpected_keyword_argument":
+        from .query import suggest
+
+        *parent, key = err["loc"]
+        return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
+    return _PYDANTIC_MESSAGES.get(kind, err["msg"])
+
+
+def _errors(e: Any) -> list[Any]:
+    """Pydantic's errors without its echo: a list whose only item is invalid is also "too short"."""
+    errors = e.errors(include_url=False)
+    has_error_inside = {tuple(err["loc"][:i]) for err in errors for i in range(len(err["loc"]))}
+    return [err for err in errors if not (err["type"] == "too_short" and tuple(err["loc"]) in has_error_inside)]
+
+
+def _keys_at(cls: type, path: list[str | int]) -> list[str]:
+    """The field names of the record or block at `path` inside `cls` (`citations`, 0 -> Citation's)."""
+    import dataclasses
+    import typing
+
+    tp: Any = cls
+    for part in path:
+        if isinstance(part, str) and dataclasses.is_dataclass(tp):
+            tp = typing.get_type_hints(tp, include_extras=True).get(part)
+        # Peel Annotated[...], X | None and tuple[X, ...] down to the record type inside.
+        while typing.get_args(tp) and not dataclasses.is_dataclass(tp):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    return [f.name for f in dataclasses.fields(tp)] if dataclasses.is_dataclass(tp) else []
 
 
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Ids of records that failed validation, and kinds with a file that could not be read at all:
+        # a reference to either is not reported as unknown, since the real problem already is.
+        self.invalid_ids: dict[str, set[str]] = {"source": set(), "entity": set(), "claim": set()}
+        self.unreadable: set[str] = set()
 
     def add(self, message: str, file: str, line: int | None, field: str | None = None) -> None:
         self.problems.append(Problem(message, file, line, field))
@@ -150,16 +209,20 @@ class _Checker:
         from .yamlfile import LineDict, LineList, read_yaml
 
         name = _display(path)
+        what = cls.__name__.lower()
         try:
             doc = read_yaml(path, name)
         except AllianceError as e:
             self.problems.extend(e.problems)
+            self.unreadable.add(what)
             return []
         if doc is None:
             self.add(f"file is empty; expected a mapping with the key '{key}'", name, 1)
+            self.unreadable.add(what)
             return []
         if not isinstance(doc, LineDict):
             self.add(f"expected a mapping with the key '{key}', found {_kind(doc)}", name, _line(doc))
+            self.unreadable.add(what)
             return []
         for other in doc:
             if other != key:
@@ -168,20 +231,25 @@ class _Checker:
         if not isinstance(items, LineList):
             line = doc.lines.get(key, doc.line)
             self.add(f"expected a list of records, found {_kind(items)}", name, line, key)
+            self.unreadable.add(what)
             return []
         out = []
         for index, raw in enumerate(items):
             if not isinstance(raw, LineDict):
                 self.add(f"expected a mapping, found {_kind(raw)}", name, items.lines[index], f"{key}[{index}]")
+                self.unreadable.add(what)  # a record without even an id
                 continue
             _dates_as_text(raw)
             try:
                 value = _adapter(cls).validate_python(raw)
             except ValidationError as e:
-                for err in e.errors(include_url=False):
+                for err in _errors(e):
                     loc = tuple(err["loc"])
-                    message = _PYDANTIC_MESSAGES.get(err["type"], err["msg"])
-                    self.add(message, name, _line_of(raw, loc), _field(loc) or None)
+                    self.add(_message(err, cls), name, _line_of(raw, loc), _field(loc) or None)
+                if isinstance(raw.get("id"), str):
+                    self.invalid_ids[what].add(raw["id"])
+                else:
+                    self.unreadable.add(what)
                 continue
             record = _Record(value, name, raw)
             self._check_record(record)
@@ -213,7 +281,8 @@ class _Checker:
         return True
 
     def _check_claim(self, r: _Record, c: Claim) -> None:
-        if c.date and c.end and self._check_date(r, c.date, ("date",)) and self._check_date(r, c.end, ("end",)):
+        # date and end are reported by _check_record when malformed; compare them only when both are good.
+        if c.date and c.end and _is_date(c.date) and _is_date(c.end):
             if date_span(c.end)[1] < date_span(c.date)[0]:
                 self.add(f"ends ({c.end}) before it starts ({c.date})", r.file, r.line("end"), "end")
         if c.treaty is not None:
@@ -292,7 +361,7 @@ class _Checker:
                     self.add(f"{name!r} already names entity {owner[key]!r}", r.file, r.line(*path), _field(path))
 
     def _reference(self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...]) -> None:
-        if ref not in known:
+        if ref not in known and ref not in self.invalid_ids[what] and what not in self.unreadable:
             from .query import suggest
 
             hint = suggest(ref, known)
@@ -313,13 +382,29 @@ def _dates_as_text(raw: dict) -> None:
         _dates_as_text(treaty)
 
 
+def _is_date(text: str) -> bool:
+    try:
+        parse_partial_date(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _kind(value: Any) -> str:
+    """What a YAML value is, as its writer would say it: `a list`, `the text 'yes'`, `true`."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        return f"the text {shown!r}"
     return f"a {type(value).__name__} value"
 
 
