@@ -52,7 +52,13 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     missing = [p for p in (facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir) if not p.exists()]
     if missing:
         raise AllianceError(*(Problem("missing from the facts directory", _display(p)) for p in missing))
-    claim_files = sorted(p for p in claims_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    try:
+        entries = list(claims_dir.iterdir())
+    except OSError as e:
+        raise AllianceError(Problem(f"cannot read folder: {e.strerror or e}", _display(claims_dir))) from None
+    # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
+    # read_yaml rather than skipped, so no file of claims is ever left out silently.
+    claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
 
 
@@ -86,7 +92,8 @@ def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
 def _display(path: Path) -> str:
     """A path as a user would type it: relative to the working directory when inside it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        # abspath, not resolve: a symbolic link is named as itself, not as the file it points to.
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
