@@ -14,7 +14,9 @@ try:  # libyaml's parser when PyYAML was built with it; the pure-Python one othe
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Base = yaml.SafeLoader
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# PyYAML reads about a megabyte a second; a facts file is tens of kilobytes. Past this, refusing
+# at once is kinder than a long wait, and a dataset can always be split across claims files.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 # Facts records are a few levels deep; the limit keeps recursion far from Python's own.
 MAX_DEPTH = 32
 
@@ -145,7 +147,7 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise AllianceError(
-                Problem(f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})", name)
+                Problem(f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes per file)", name)
             )
         data = path.read_bytes()
     except OSError as e:
