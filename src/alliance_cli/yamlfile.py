@@ -159,7 +159,7 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
     except _Refused as e:
         raise AllianceError(Problem(e.message, name, e.line)) from None
     except yaml.MarkedYAMLError as e:
-        raise AllianceError(Problem(_syntax_message(e), name, _line_of_mark(e.problem_mark or e.context_mark))) from None
+        raise AllianceError(_syntax_problem(e, name)) from None
     except yaml.reader.ReaderError as e:
         # libyaml reports a byte offset into the UTF-8 text it was given.
         line = text.encode("utf-8")[: e.position].count(b"\n") + 1
@@ -177,15 +177,28 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
         loader.dispose()
 
 
-def _line_of_mark(mark: yaml.Mark | None) -> int | None:
-    return mark.line + 1 if mark else None
+# PyYAML's words for the commonest hand-editing mistakes, and what usually causes them.
+_STRAY_COLON = "; is this line indented wrongly, or does a value contain ': ' and need quotes?"
+_HINTS = {
+    "mapping values are not allowed in this context": _STRAY_COLON,  # libyaml
+    "mapping values are not allowed here": _STRAY_COLON,  # the pure-Python scanner
+}
 
 
-def _syntax_message(e: yaml.MarkedYAMLError) -> str:
-    """`found unexpected end of stream (while scanning a quoted scalar at line 3)`: the problem,
-    then what the parser was in the middle of and where that began, which is where the typo is."""
-    message = f"YAML syntax: {e.problem or e.context}"
-    if e.problem and e.context:
-        started = e.context_mark and e.problem_mark and e.context_mark.line != e.problem_mark.line
-        message += f" ({e.context}{f' at line {e.context_mark.line + 1}' if started else ''})"
-    return message
+def _syntax_problem(e: yaml.MarkedYAMLError, name: str) -> Problem:
+    """The parser's problem and where it was, plus what it was in the middle of and where that
+    began. When the file ran out (an unclosed quote), the place to look is where that began."""
+    problem, context = e.problem, e.context
+    at, began = e.problem_mark, e.context_mark
+    if problem and "end of stream" in problem and context and began and at:
+        if "quoted scalar" in context:
+            message = f"the quoted text that starts on this line is never closed (the file ends at line {at.line + 1})"
+        else:
+            message = f"the file ends at line {at.line + 1} {context} that starts on this line"
+        return Problem(f"YAML syntax: {message}", name, began.line + 1)
+    message = f"YAML syntax: {problem or context}"
+    if problem and context:
+        message += f" ({context}{f' at line {began.line + 1}' if began and at and began.line != at.line else ''})"
+    message += _HINTS.get(problem or "", "")
+    mark = at or began
+    return Problem(message, name, mark.line + 1 if mark else None)
