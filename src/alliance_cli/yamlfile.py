@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 4 * 1024 * 1024
 # Facts records are a few levels deep; the limit keeps recursion far from Python's own.
 MAX_DEPTH = 32
+
+
+# Git's conflict markers start a line; in a facts file nothing else can (block text is indented).
+_CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 
 
 class LineDict(dict):
@@ -153,6 +158,11 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
     except OSError as e:
         raise AllianceError(Problem(f"cannot read file: {e.strerror or e}", name)) from None
     text = _decode(Path(name), data)
+    conflict = _CONFLICT_MARKER.search(text)
+    if conflict:
+        line = text.count("\n", 0, conflict.start()) + 1
+        raise AllianceError(Problem("unresolved merge conflict: keep one version and delete the "
+                                    "<<<<<<<, ======= and >>>>>>> lines", name, line))
     loader = _Loader(text)
     try:
         return loader.get_single_data()
