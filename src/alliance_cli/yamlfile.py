@@ -23,7 +23,7 @@ MAX_DEPTH = 32
 
 
 # Git's conflict markers start a line; in a facts file nothing else can (block text is indented).
-_CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
+_CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7})(?:\s|$)", re.MULTILINE)
 
 
 class LineDict(dict):
