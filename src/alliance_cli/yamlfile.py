@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,8 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 
 
 def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise AllianceError(Problem("UTF-16 text; save the file as UTF-8", str(path), 1))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -169,7 +172,7 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
     except _Refused as e:
         raise AllianceError(Problem(e.message, name, e.line)) from None
     except yaml.MarkedYAMLError as e:
-        raise AllianceError(_syntax_problem(e, name)) from None
+        raise AllianceError(_syntax_problem(e, name, text)) from None
     except yaml.reader.ReaderError as e:
         # libyaml reports a byte offset into the UTF-8 text it was given.
         line = text.encode("utf-8")[: e.position].count(b"\n") + 1
@@ -189,13 +192,16 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
 
 # PyYAML's words for the commonest hand-editing mistakes, and what usually causes them.
 _STRAY_COLON = "; is this line indented wrongly, or does a value contain ': ' and need quotes?"
+_TAB = "; YAML indents with spaces only, never tabs"
 _HINTS = {
     "mapping values are not allowed in this context": _STRAY_COLON,  # libyaml
     "mapping values are not allowed here": _STRAY_COLON,  # the pure-Python scanner
+    "found a tab character that violates indentation": _TAB,
+    "found character that cannot start any token": "; does a value starting with @ or ` need quotes?",
 }
 
 
-def _syntax_problem(e: yaml.MarkedYAMLError, name: str) -> Problem:
+def _syntax_problem(e: yaml.MarkedYAMLError, name: str, text: str) -> Problem:
     """The parser's problem and where it was, plus what it was in the middle of and where that
     began. When the file ran out (an unclosed quote), the place to look is where that began."""
     problem, context = e.problem, e.context
@@ -209,6 +215,14 @@ def _syntax_problem(e: yaml.MarkedYAMLError, name: str) -> Problem:
     message = f"YAML syntax: {problem or context}"
     if problem and context:
         message += f" ({context}{f' at line {began.line + 1}' if began and at and began.line != at.line else ''})"
-    message += _HINTS.get(problem or "", "")
     mark = at or began
+    if mark and _char_at(text, mark) == "\t":
+        message += _TAB
+    else:
+        message += _HINTS.get(problem or "", "")
     return Problem(message, name, mark.line + 1 if mark else None)
+
+
+def _char_at(text: str, mark: yaml.Mark) -> str:
+    lines = text.splitlines()
+    return lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
