@@ -151,7 +151,7 @@ def _unneutralize(cell: str) -> str:
 def test_csv_neutralizes_every_formula_and_gives_the_text_back(run):
     result = run("export", "--format", "csv")
     assert result.exit_code == 0
-    header, *rows = csv.reader(io.StringIO(result.stdout, newline=""))
+    header, *rows = csv.reader(io.StringIO(result.stdout_bytes.decode(), newline=""))  # .stdout folds CRLF
     assert tuple(header) == CLAIM_COLUMNS
     cells = {row[0]: dict(zip(header, row)) for row in rows}
     assert cells["hostile-markup"]["quotes"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
