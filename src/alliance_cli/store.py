@@ -302,7 +302,7 @@ class _Checker:
             for name in ("amount", "lower", "upper"):
                 x = getattr(q, name)
                 if x is not None and (not math.isfinite(x) or x < 0):
-                    self.add(f"must be a finite number of at least 0, not {x}", r.file, r.line("quantity", name), f"quantity.{name}")
+                    self.add(f"must be a finite number of at least 0, not {x:g}", r.file, r.line("quantity", name), f"quantity.{name}")
             if q.lower is not None and q.lower > q.amount:
                 self.add(f"lower bound {q.lower:g} is above the amount {q.amount:g}", r.file, r.line("quantity", "lower"), "quantity.lower")
             if q.upper is not None and q.upper < q.amount:
