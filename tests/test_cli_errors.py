@@ -52,6 +52,12 @@ def test_exit_codes_are_in_the_help(run):
             "70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback).") in help_text
 
 
+@pytest.mark.parametrize("doc", ["README.md", "docs/bad-input.md"])
+def test_exit_codes_are_documented(doc):
+    text = (Path(__file__).parents[1] / doc).read_text()
+    assert all(f"| {code} |" in text for code in (0, 1, 2, 70))
+
+
 def test_bad_command_line_exits_2(run):
     result = run("export", "--format", "yaml")
     assert result.exit_code == 2
