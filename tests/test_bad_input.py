@@ -53,6 +53,11 @@ EXPECTED = {
         f"{BAD}:2: statement: required field is missing",
         f"{BAD}:2: citations: required field is missing",
     ],
+    "empty-lists": [
+        f"{BAD}:4: parties: must not be empty",
+        f"{BAD}:5: statement: must not be empty",
+        f"{BAD}:6: citations: must not be empty",
+    ],
     "date-not-in-calendar": [f"{BAD}:5: date: '2024-02-30' is not a day of the calendar"],
     "date-month-13": [f"{BAD}:5: date: '2024-13' has no month 13"],
     "date-two-digit-year": [f"{BAD}:5: date: '24-06-19' is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"],

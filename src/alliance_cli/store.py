@@ -142,7 +142,7 @@ _PYDANTIC_MESSAGES = {
     "missing": "required field is missing",
     "missing_argument": "required field is missing",
     "string_too_short": "must not be empty",
-    "too_short": "must list at least one",
+    "too_short": "must not be empty",
 }
 # What a field expected, in the words of someone writing YAML rather than pydantic's ("valid tuple").
 _EXPECTED = {
