@@ -162,7 +162,13 @@ _EXPECTED = {
 def _message(err: Any, cls: type) -> str:
     kind, given = err["type"], err["input"]
     if kind in _EXPECTED:
-        return f"expected {_EXPECTED[kind]}, found {_kind(given)}"
+        expected = _EXPECTED[kind]
+        if expected == "a number" and type(given) is int:
+            return "number is too large"
+        if expected == "text" and isinstance(given, (bool, int, float)):
+            # YAML reads `NO`, `on` and `10:30` as false, true and 630; quotes keep them as written.
+            return f"expected text, found {_kind(given)}; put the value in quotes to keep it as written"
+        return f"expected {expected}, found {_kind(given)}"
     if kind == "literal_error":
         from .query import suggest
 
@@ -408,11 +414,14 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return f"the number {value!r}"
+        return f"the number {_shortened(repr(value))}"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:39] + "…"
-        return f"the text {shown!r}"
+        return f"the text {_shortened(repr(value))}"
     return f"a {type(value).__name__} value"
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _line(value: Any) -> int:
