@@ -199,6 +199,29 @@ def test_random_yaml_documents_load_or_fail_cleanly(facts, document):
     _assert_clean(facts)
 
 
+TROOPS = (MINI / "claims" / "troops.yaml").read_bytes()
+edits = st.lists(
+    st.tuples(st.integers(0, len(TROOPS)), st.integers(0, 3), st.sampled_from([b"", b" ", b"\t", b"\n", b":", b"-", b"'",
+                                                                               b'"', b"[", b"{", b"&a", b"*a", b"#", b"\xff"])),
+    min_size=1, max_size=4,
+)
+
+
+@FUZZ
+@given(changes=edits)
+def test_hand_edited_facts_files_load_or_fail_cleanly(facts, changes):
+    # What a slip of the keyboard or a bad merge does: a few bytes cut or put in somewhere.
+    (facts / "claims" / "fuzz.yaml").unlink(missing_ok=True)  # left by the tests above
+    data = TROOPS
+    for at, cut, put in changes:
+        data = data[:at] + put + data[at + cut:]
+    (facts / "claims" / "troops.yaml").write_bytes(data)
+    try:
+        _assert_clean(facts)
+    finally:
+        (facts / "claims" / "troops.yaml").write_bytes(TROOPS)
+
+
 yaml_ish = st.text(st.sampled_from(list("claims:-[]{}&*!|>'\"#%@`,?\t\n abc12\\")), max_size=200)
 
 
