@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
 
@@ -79,19 +79,29 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             except BrokenPipeError:
                 _quiet_broken_pipe()
             except Exception as e:  # noqa: BLE001 - the one place unexpected errors are turned into words
-                if _state.debug or os.environ.get("ALLIANCE_DEBUG") == "1":
-                    raise
-                _stderr().print(
-                    f"internal error: {type(e).__name__}: {e}\n"
-                    "This is a bug in alliance-cli; rerun with --debug (or ALLIANCE_DEBUG=1) for the traceback.",
-                    markup=False,
-                )
-                raise typer.Exit(EXIT_INTERNAL) from None
+                _internal_error(e)
 
         app.command(*args, **kwargs)(run)
         return fn
 
     return decorate
+
+
+def _internal_error(e: Exception) -> NoReturn:
+    # Exit 70 either way, so that a script can tell a bug from bad data (1) even under --debug.
+    if _state.debug or os.environ.get("ALLIANCE_DEBUG") == "1":
+        import traceback
+
+        traceback.print_exception(e, file=sys.stderr)
+    else:
+        from rich.text import Text
+
+        from .formats.view import one_line
+
+        what = one_line(f"{type(e).__name__}: {e}")  # the message may carry data: keep it inert and on one line
+        _stderr().print(Text(f"internal error (a bug in alliance-cli): {what}; "
+                             "rerun with --debug or ALLIANCE_DEBUG=1 for the traceback"))
+    raise typer.Exit(EXIT_INTERNAL) from None
 
 
 def _quiet_broken_pipe() -> None:
@@ -167,6 +177,11 @@ def emit(view: Listing | Rows, fmt: OutputFormat | None, output: Path | None = N
         return
     text = ("\ufeff" if bom else "") + rendered
     if output is None or str(output) == "-":
+        if sys.stdout.isatty():
+            from .formats.view import terminal_safe
+
+            # CSV stays exact in a file or a pipe, but a terminal would act on escapes in the data.
+            text = terminal_safe(text)
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
@@ -177,20 +192,38 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: a failure leaves `path` as it was."""
     import tempfile
 
+    from .errors import Problem
+
     directory = path.parent if str(path.parent) else Path(".")
     try:
+        mode = _file_mode(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as e:
-        raise AllianceError(f"{path}: cannot write: {e.strerror or e}") from None
+        raise AllianceError(Problem(f"cannot write: {e.strerror or e}", str(path))) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
+        os.chmod(tmp, mode)  # mkstemp makes it private (0600); the file should not change hands by being exported
         os.replace(tmp, path)
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(e, OSError):
-            raise AllianceError(f"{path}: cannot write: {e.strerror or e}") from None
+            raise AllianceError(Problem(f"cannot write: {e.strerror or e}", str(path))) from None
         raise
+
+
+def _file_mode(path: Path) -> int:
+    """An existing file's permissions, or what a new file gets: 0o666 less the umask."""
+    import stat
+
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 # ---- completion ----------------------------------------------------------------------------

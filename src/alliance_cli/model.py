@@ -7,17 +7,34 @@ constraints below (`annotated_types`, `Literal`) and `__pydantic_config__`.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date as _date
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from annotated_types import Len, MinLen
 
 _STRICT = {"extra": "forbid", "strict": False}
 
+
+class _Exact:
+    """Annotation marker: take the value only as written, with none of pydantic's lax conversions.
+
+    Without it `amount: true` became 1.0 and `mutual_defense: "no"` became False, silently.
+    Pydantic calls this hook itself, so this module still never imports pydantic.
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema["strict"] = True
+        return schema
+
+
 Slug = Annotated[str, MinLen(1)]
 Text = Annotated[str, MinLen(1)]
+Number = Annotated[float, _Exact()]  # an int is still a number: `amount: 500`
+Flag = Annotated[bool, _Exact()]
 
 ClaimKind = Literal[
     "treaty",
@@ -46,7 +63,8 @@ STATUSES: tuple[str, ...] = get_args(Status)
 CONTESTED: frozenset[str] = frozenset({"alleged", "denied", "disputed"})
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_PARTIAL_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# [0-9], not \d: "٢٠٢٤" is digits to Python but not an ISO date, and would sort apart from "2024".
+_PARTIAL_DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 def parse_partial_date(text: str) -> tuple[int, int | None, int | None]:
@@ -58,6 +76,8 @@ def parse_partial_date(text: str) -> tuple[int, int | None, int | None]:
     if not m:
         raise ValueError(f"{text!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(g) if g else None for g in m.groups())
+    if year == 0:  # datetime's calendar, like ISO 8601's common use, starts at 0001
+        raise ValueError(f"{text!r} has no year 0000")
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"{text!r} has no month {month:02d}")
     if day is not None:
@@ -74,9 +94,8 @@ def date_span(text: str) -> tuple[str, str]:
     if day is not None:
         return text, text
     if month is not None:
-        nxt = _date(year + (month == 12), month % 12 + 1, 1)
-        last = _date.fromordinal(nxt.toordinal() - 1)
-        return f"{year:04d}-{month:02d}-01", last.isoformat()
+        last = calendar.monthrange(year, month)[1]
+        return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
     return f"{year:04d}-01-01", f"{year:04d}-12-31"
 
 
@@ -89,11 +108,11 @@ class Quantity:
     """A figure with its unit: `244.8 USD billion`, `about 1,500 troops`."""
 
     __pydantic_config__ = _STRICT
-    amount: float
+    amount: Number
     unit: Text
-    lower: float | None = None
-    upper: float | None = None
-    approximate: bool = False
+    lower: Number | None = None
+    upper: Number | None = None
+    approximate: Flag = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +124,7 @@ class Treaty:
     signed: str | None = None
     place: Text | None = None
     obligations: tuple[Obligation, ...] = ()
-    mutual_defense: bool | None = None
+    mutual_defense: Flag | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,13 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     missing = [p for p in (facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir) if not p.exists()]
     if missing:
         raise AllianceError(*(Problem("missing from the facts directory", _display(p)) for p in missing))
-    claim_files = sorted(p for p in claims_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    try:
+        entries = list(claims_dir.iterdir())
+    except OSError as e:
+        raise AllianceError(Problem(f"cannot read folder: {e.strerror or e}", _display(claims_dir))) from None
+    # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
+    # read_yaml rather than skipped, so no file of claims is ever left out silently.
+    claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
 
 
@@ -86,7 +92,8 @@ def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
 def _display(path: Path) -> str:
     """A path as a user would type it: relative to the working directory when inside it."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        # abspath, not resolve: a symbolic link is named as itself, not as the file it points to.
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -130,20 +137,81 @@ def _adapter(cls: type) -> Any:
     return TypeAdapter(cls)
 
 
-_SINGULAR = {"claims": "claim", "sources": "source", "entities": "entity"}
 _PYDANTIC_MESSAGES = {
     "unexpected_keyword_argument": "unknown key",
     "missing": "required field is missing",
     "missing_argument": "required field is missing",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
 }
+# What a field expected, in the words of someone writing YAML rather than pydantic's ("valid tuple").
+_EXPECTED = {
+    "string_type": "text",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dataclass_type": "a mapping",
+    "dataclass_args_type": "a mapping",
+    "dict_type": "a mapping",
+}
+
+
+def _message(err: Any, cls: type) -> str:
+    kind, given = err["type"], err["input"]
+    if kind in _EXPECTED:
+        expected = _EXPECTED[kind]
+        if expected == "a number" and type(given) is int:
+            return "number is too large"
+        if expected == "text" and isinstance(given, (bool, int, float)):
+            # YAML reads `NO`, `on` and `10:30` as false, true and 630; quotes keep them as written.
+            return f"expected text, found {_kind(given)}; put the value in quotes to keep it as written"
+        return f"expected {expected}, found {_kind(given)}"
+    if kind == "literal_error":
+        from .query import suggest
+
+        allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
+        hint = suggest(given, allowed) if isinstance(given, str) else ""
+        return f"{given!r} is not one of: {', '.join(allowed)}{hint}"
+    if kind == "unexpected_keyword_argument":
+        from .query import suggest
+
+        *parent, key = err["loc"]
+        return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
+    return _PYDANTIC_MESSAGES.get(kind, err["msg"])
+
+
+def _errors(e: Any) -> list[Any]:
+    """Pydantic's errors without its echo: a list whose only item is invalid is also "too short"."""
+    errors = e.errors(include_url=False)
+    has_error_inside = {tuple(err["loc"][:i]) for err in errors for i in range(len(err["loc"]))}
+    return [err for err in errors if not (err["type"] == "too_short" and tuple(err["loc"]) in has_error_inside)]
+
+
+def _keys_at(cls: type, path: list[str | int]) -> list[str]:
+    """The field names of the record or block at `path` inside `cls` (`citations`, 0 -> Citation's)."""
+    import dataclasses
+    import typing
+
+    tp: Any = cls
+    for part in path:
+        if isinstance(part, str) and dataclasses.is_dataclass(tp):
+            tp = typing.get_type_hints(tp, include_extras=True).get(part)
+        # Peel Annotated[...], X | None and tuple[X, ...] down to the record type inside.
+        while typing.get_args(tp) and not dataclasses.is_dataclass(tp):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    return [f.name for f in dataclasses.fields(tp)] if dataclasses.is_dataclass(tp) else []
 
 
 class _Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        # Ids of records that failed validation: references to them are not reported again,
-        # so one broken record gives one message rather than a cascade.
-        self.invalid_ids: set[tuple[str, str]] = set()
+        # Ids of records that failed validation, and kinds with a file that could not be read at all:
+        # a reference to either is not reported as unknown, since the real problem already is.
+        self.invalid_ids: dict[str, set[str]] = {"source": set(), "entity": set(), "claim": set()}
+        self.unreadable: set[str] = set()
 
     def add(self, message: str, file: str, line: int | None, field: str | None = None) -> None:
         self.problems.append(Problem(message, file, line, field))
@@ -154,16 +222,20 @@ class _Checker:
         from .yamlfile import LineDict, LineList, read_yaml
 
         name = _display(path)
+        what = cls.__name__.lower()
         try:
             doc = read_yaml(path, name)
         except AllianceError as e:
             self.problems.extend(e.problems)
+            self.unreadable.add(what)
             return []
         if doc is None:
             self.add(f"file is empty; expected a mapping with the key '{key}'", name, 1)
+            self.unreadable.add(what)
             return []
         if not isinstance(doc, LineDict):
             self.add(f"expected a mapping with the key '{key}', found {_kind(doc)}", name, _line(doc))
+            self.unreadable.add(what)
             return []
         for other in doc:
             if other != key:
@@ -172,24 +244,25 @@ class _Checker:
         if not isinstance(items, LineList):
             line = doc.lines.get(key, doc.line)
             self.add(f"expected a list of records, found {_kind(items)}", name, line, key)
+            self.unreadable.add(what)
             return []
         out = []
         for index, raw in enumerate(items):
             if not isinstance(raw, LineDict):
                 self.add(f"expected a mapping, found {_kind(raw)}", name, items.lines[index], f"{key}[{index}]")
+                self.unreadable.add(what)  # a record without even an id
                 continue
             _dates_as_text(raw)
             try:
                 value = _adapter(cls).validate_python(raw)
             except ValidationError as e:
-                if isinstance(raw.get("id"), str):
-                    self.invalid_ids.add((_SINGULAR[key], raw["id"]))
-                for err in e.errors(include_url=False):
+                for err in _errors(e):
                     loc = tuple(err["loc"])
-                    message = _PYDANTIC_MESSAGES.get(err["type"], err["msg"])
-                    if err["type"] == "too_short" and err.get("ctx", {}).get("min_length") == 1:
-                        message = "must not be empty"
-                    self.add(message, name, _line_of(raw, loc), _field(loc) or None)
+                    self.add(_message(err, cls), name, _line_of(raw, loc), _field(loc) or None)
+                if isinstance(raw.get("id"), str):
+                    self.invalid_ids[what].add(raw["id"])
+                else:
+                    self.unreadable.add(what)
                 continue
             record = _Record(value, name, raw)
             self._check_record(record)
@@ -221,7 +294,8 @@ class _Checker:
         return True
 
     def _check_claim(self, r: _Record, c: Claim) -> None:
-        if c.date and c.end and self._check_date(r, c.date, ("date",)) and self._check_date(r, c.end, ("end",)):
+        # date and end are reported by _check_record when malformed; compare them only when both are good.
+        if c.date and c.end and _is_date(c.date) and _is_date(c.end):
             if date_span(c.end)[1] < date_span(c.date)[0]:
                 self.add(f"ends ({c.end}) before it starts ({c.date})", r.file, r.line("end"), "end")
         if c.treaty is not None:
@@ -234,7 +308,7 @@ class _Checker:
             for name in ("amount", "lower", "upper"):
                 x = getattr(q, name)
                 if x is not None and (not math.isfinite(x) or x < 0):
-                    self.add(f"must be a finite number of at least 0, not {x}", r.file, r.line("quantity", name), f"quantity.{name}")
+                    self.add(f"must be a finite number of at least 0, not {x:g}", r.file, r.line("quantity", name), f"quantity.{name}")
             if q.lower is not None and q.lower > q.amount:
                 self.add(f"lower bound {q.lower:g} is above the amount {q.amount:g}", r.file, r.line("quantity", "lower"), "quantity.lower")
             if q.upper is not None and q.upper < q.amount:
@@ -302,7 +376,7 @@ class _Checker:
     def _reference(
         self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...], exclude: str = ""
     ) -> None:
-        if ref not in known and (what, ref) not in self.invalid_ids:
+        if ref not in known and ref not in self.invalid_ids[what] and what not in self.unreadable:
             from .query import suggest
 
             hint = suggest(ref, (k for k in known if k != exclude))
@@ -323,14 +397,33 @@ def _dates_as_text(raw: dict) -> None:
         _dates_as_text(treaty)
 
 
+def _is_date(text: str) -> bool:
+    try:
+        parse_partial_date(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _kind(value: Any) -> str:
+    """What a YAML value is, as its writer would say it: `a list`, `the text 'yes'`, `true`."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {_shortened(repr(value))}"
+    if isinstance(value, str):
+        return f"the text {_shortened(repr(value))}"
     return f"a {type(value).__name__} value"
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _line(value: Any) -> int:

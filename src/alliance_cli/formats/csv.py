@@ -24,9 +24,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def neutralize(value: Any) -> Any:
     """Prefix a text cell that a spreadsheet would read as a formula with a single quote.
 
-    Numbers are left as numbers: a negative amount is data, not a formula.
+    A cell that already starts with a quote gets one more, so the text is always recovered by
+    removing one leading quote from a text cell that has one. Numbers are left as numbers: a
+    negative amount is data, not a formula.
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith((*_FORMULA_START, "'")):
         return "'" + value
     return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .view import Listing, Rows, record
+from .view import UNSAFE, Listing, Rows, record
 
 
 def document(view: Listing) -> dict[str, Any]:
@@ -22,7 +22,11 @@ def document(view: Listing) -> dict[str, Any]:
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=indent)
+    # ensure_ascii=False keeps text readable, but then DEL, C1 controls and bidi overrides would go
+    # out raw (json escapes only C0). As \u escapes they are the same string to any JSON reader and
+    # inert on a terminal. allow_nan=False: NaN is not JSON (validation refuses it anyway).
+    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def listing(view: Listing) -> str:

@@ -12,7 +12,9 @@ from ..query import Figures
 
 # C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
 # text display in an order other than the one it is stored in ("Trojan Source").
-_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The same, less the tabs and line ends (LF or CRLF) that lay out a whole document.
+_UNSAFE_INSIDE_LAYOUT = re.compile(f"(?!\t|\r\n){UNSAFE.pattern}")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -22,7 +24,12 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """Text safe for a terminal: controls and bidi overrides shown as escapes, never sent raw."""
-    return _UNSAFE.sub(_escape, text)
+    return UNSAFE.sub(_escape, text)
+
+
+def terminal_safe(document: str) -> str:
+    """A whole rendered document (CSV, say) made safe for a terminal, its layout left alone."""
+    return _UNSAFE_INSIDE_LAYOUT.sub(_escape, document)
 
 
 def one_line(text: str) -> str:

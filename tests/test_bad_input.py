@@ -1,0 +1,286 @@
+"""Broken facts directories: validate, show and export each refuse them with file:line messages."""
+
+from __future__ import annotations
+
+import shutil
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from alliance_cli import yamlfile
+from conftest import FIXTURES, MINI
+
+BROKEN = FIXTURES / "broken"
+BAD = "facts/claims/bad.yaml"
+KINDS = ("treaty, trade, energy, economic-support, arms, technology, troops, military-cooperation, "
+         "military-presence, membership, vote, diplomacy, summit, sanctions, defense-policy")
+
+# Each folder under fixtures/broken and the problem lines every command prints for it.
+EXPECTED = {
+    "syntax-unclosed-quote": [
+        f"{BAD}:5: YAML syntax: the quoted text that starts on this line is never closed (the file ends at line 9)",
+    ],
+    "syntax-bad-indentation": [
+        f"{BAD}:4: YAML syntax: mapping values are not allowed in this context; "
+        "is this line indented wrongly, or does a value contain ': ' and need quotes?",
+    ],
+    "merge-conflict": [
+        f"{BAD}:5: unresolved merge conflict: keep one version and delete the <<<<<<<, ======= and >>>>>>> lines",
+    ],
+    "empty-file": [f"{BAD}:1: file is empty; expected a mapping with the key 'claims'"],
+    "file-is-a-list": [f"{BAD}:1: expected a mapping with the key 'claims', found a list"],
+    "records-are-a-mapping": [f"{BAD}:1: claims: expected a list of records, found a mapping"],
+    "record-is-a-list": [f"{BAD}:2: claims[0]: expected a mapping, found a list"],
+    "duplicate-key": [f"{BAD}:6: duplicate key 'statement' (first at line 5)"],
+    "duplicate-claim-id": [
+        "facts/claims/copy.yaml:2: id: duplicate claim id 'borduria-trade-2021' "
+        "(first defined at facts/claims/borduria.yaml:29)",
+    ],
+    "wrong-types": [
+        f"{BAD}:4: parties: expected a list, found the text 'ruritania'",
+        f"{BAD}:5: statement: expected text, found the number 2023; put the value in quotes to keep it as written",
+        f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'",
+        f"{BAD}:6: quantity.approximate: expected true or false, found the text 'yes'",
+    ],
+    # YAML 1.1 reads NO as false: refused with the way out, never stored as False.
+    "norway-problem": [
+        "facts/entities.yaml:32: iso2: expected text, found false; put the value in quotes to keep it as written",
+    ],
+    "unknown-key": [
+        f"{BAD}:7: citations[0].quote: required field is missing",
+        f"{BAD}:8: citations[0].qoute: unknown key; did you mean 'quote'?",
+    ],
+    "unknown-kind": [f"{BAD}:3: kind: 'treaties' is not one of: {KINDS}; did you mean 'treaty'?"],
+    "unknown-status": [f"{BAD}:6: status: 'rumoured' is not one of: reported, alleged, denied, disputed"],
+    "missing-fields": [
+        f"{BAD}:2: statement: required field is missing",
+        f"{BAD}:2: citations: required field is missing",
+    ],
+    "empty-lists": [
+        f"{BAD}:4: parties: must not be empty",
+        f"{BAD}:5: statement: must not be empty",
+        f"{BAD}:6: citations: must not be empty",
+    ],
+    "date-not-in-calendar": [f"{BAD}:5: date: '2024-02-30' is not a day of the calendar"],
+    "date-month-13": [f"{BAD}:5: date: '2024-13' has no month 13"],
+    "date-two-digit-year": [f"{BAD}:5: date: '24-06-19' is not a date; write YYYY, YYYY-MM or YYYY-MM-DD"],
+    "date-year-zero": [f"{BAD}:5: date: '0000' has no year 0000"],
+    "end-before-start": [f"{BAD}:6: end: ends (2023) before it starts (2024-06)"],
+    "quantity-negative": [f"{BAD}:6: quantity.amount: must be a finite number of at least 0, not -12.5"],
+    "quantity-nan": [f"{BAD}:6: quantity.amount: must be a finite number of at least 0, not nan"],
+    "quantity-infinite": [f"{BAD}:6: quantity.amount: must be a finite number of at least 0, not inf"],
+    "bounds-exclude-amount": [
+        f"{BAD}:6: quantity.lower: lower bound 600 is above the amount 500",
+        f"{BAD}:6: quantity.upper: upper bound 400 is below the amount 500",
+    ],
+    "dangling-references": [
+        f"{BAD}:4: parties[1]: unknown entity 'bordurai'; did you mean 'borduria'?",
+        f"{BAD}:7: asserted_by[0]: unknown entity 'atlantis'",
+        f"{BAD}:10: citations[0].source: unknown source 'gamma-gazette'",
+        f"{BAD}:8: related[0]: unknown claim 'borduria-troops-50'; did you mean 'borduria-troops-500'?",
+    ],
+    # The claim that fails is reported once; the claim that names it is not told it does not exist.
+    "invalid-claim-is-not-unknown": [f"{BAD}:3: kind: 'trades' is not one of: {KINDS}; did you mean 'trade'?"],
+    # One typo in sources.yaml, not one "unknown source" per citation after it.
+    "broken-sources-file": [
+        "facts/sources.yaml:3: YAML syntax: the quoted text that starts on this line is never closed "
+        "(the file ends at line 7)",
+    ],
+    "python-tag": [
+        f"{BAD}:5: YAML tag '!!python/object/apply:os.system' is not allowed: "
+        "facts files hold only text, numbers, true/false, null, lists and mappings",
+    ],
+    "binary-tag": [
+        f"{BAD}:5: YAML tag '!!binary' is not allowed: facts files hold only text, numbers, true/false, null, lists and mappings",
+    ],
+    "alias": [f"{BAD}:11: YAML anchors and aliases are not supported"],
+}
+
+CLAIM = """\
+claims:
+  - id: bad-bytes
+    kind: trade
+    parties: [ruritania]
+    statement: Trade grew in 2023 (café talks).
+    citations:
+      - source: alpha-report
+        quote: Trade between them reached $12.5 billion in 2023
+"""
+
+# Bytes better built here than committed: (files, the problem lines).
+GENERATED = {
+    "syntax-tab": (
+        {"claims/bad.yaml": b"claims:\n  - id: bad-tab\n\tkind: trade\n"},
+        [f"{BAD}:3: YAML syntax: found a tab character that violates indentation "
+         "(while scanning a plain scalar at line 2); YAML indents with spaces only, never tabs"],
+    ),
+    "not-utf8": (
+        {"claims/bad.yaml": CLAIM.encode("latin-1")},
+        [f"{BAD}:5: not UTF-8 text (byte 0xe9 at column 39)"],
+    ),
+    "utf16": ({"claims/bad.yaml": CLAIM.encode("utf-16")}, [f"{BAD}:1: UTF-16 text; save the file as UTF-8"]),
+    "raw-control-character": (
+        {"claims/bad.yaml": CLAIM.replace("(café talks)", "\x1b[2J").encode()},
+        [f'{BAD}:5: control character U+001B is not allowed in YAML; write it as the escape "\\u001b" inside double quotes'],
+    ),
+    # libyaml's own composer recursed on this until the interpreter crashed.
+    "deep-nesting": ({"claims/bad.yaml": b"claims: " + b"[" * 100_000}, [f"{BAD}:1: nested more than 32 levels deep"]),
+    # A byte order mark and Windows line ends are read, and lines still count the same.
+    "bom-crlf-still-located": (
+        {"claims/bad.yaml": b"\xef\xbb\xbf" + CLAIM.replace("kind: trade", "kind: trades").replace("\n", "\r\n").encode()},
+        [f"{BAD}:3: kind: 'trades' is not one of: {KINDS}; did you mean 'trade'?"],
+    ),
+    "merge-conflict-crlf": (
+        {"claims/bad.yaml": CLAIM.replace("    statement:", "<<<<<<< HEAD\n    statement:").replace("\n", "\r\n").encode()},
+        [f"{BAD}:5: unresolved merge conflict: keep one version and delete the <<<<<<<, ======= and >>>>>>> lines"],
+    ),
+}
+
+COMMANDS = {
+    "validate": ("validate",),
+    "show": ("show", "borduria"),
+    "export": ("export", "--format", "csv"),
+}
+
+
+@pytest.fixture
+def facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of mini at ./facts, so messages name files as a user in that folder would see them."""
+    target = tmp_path / "facts"
+    shutil.copytree(MINI, target)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ALLIANCE_FACTS", "facts")
+    return target
+
+
+def lay(facts: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        (facts / name).write_bytes(data)
+
+
+def assert_refused(result, command: str, lines: list[str], counted: bool = True) -> None:
+    """Exit 1, nothing on stdout, exactly these lines on stderr (and validate's count of them)."""
+    if command == "validate" and counted:
+        lines = [*lines, f"{len(lines)} problem{'s' * (len(lines) != 1)} found"]
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "".join(f"{line}\n" for line in lines))
+    assert isinstance(result.exception, SystemExit)  # handled: no traceback anywhere
+
+
+def test_every_broken_folder_has_its_expected_messages():
+    assert sorted(p.name for p in BROKEN.iterdir() if p.is_dir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("case", EXPECTED)
+def test_broken_facts_are_refused_with_file_and_line(run, facts, case, command):
+    shutil.copytree(BROKEN / case, facts, dirs_exist_ok=True)
+    assert_refused(run(*COMMANDS[command]), command, EXPECTED[case])
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("case", GENERATED)
+def test_broken_bytes_are_refused_with_file_and_line(run, facts, case, command):
+    files, lines = GENERATED[case]
+    lay(facts, files)
+    assert_refused(run(*COMMANDS[command]), command, lines)
+
+
+def _rewrite_all(facts: Path, change) -> None:
+    for path in facts.rglob("*.yaml"):
+        path.write_bytes(change(path.read_bytes()))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda b: b"\xef\xbb\xbf" + b, id="bom"),
+        pytest.param(lambda b: b.replace(b"\n", b"\r\n"), id="crlf"),
+        pytest.param(lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"), id="bom-and-crlf"),
+    ],
+)
+def test_bom_and_windows_line_ends_are_accepted(run, facts, change):
+    expected = run("--facts", str(MINI), "export").stdout
+    _rewrite_all(facts, change)
+    assert run("validate").stdout == "5 claims, 2 sources, 5 entities: valid\n"
+    result = run("export")
+    assert (result.exit_code, result.stdout) == (0, expected)
+
+
+def test_billion_laughs_fails_at_the_first_alias_in_bounded_memory(run, facts):
+    lines = ["claims:", "  - id: lol", '    statement: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        lines.append(f"    s{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]")
+    lay(facts, {"claims/bad.yaml": ("\n".join(lines) + "\n").encode()})
+    tracemalloc.start()
+    try:
+        result = run("validate")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_refused(result, "validate", [f"{BAD}:4: YAML anchors and aliases are not supported"])
+    assert peak < 20_000_000  # nine levels of nine would be 9**9 strings if expanded
+
+
+def test_python_tag_is_never_run(run, facts):
+    shutil.copytree(BROKEN / "python-tag", facts, dirs_exist_ok=True)
+    run("validate")
+    assert not (facts.parent / "pwned.txt").exists()
+
+
+def test_ten_megabyte_file_is_refused_at_once(run, facts):
+    record = CLAIM.split("\n", 1)[1]  # one claim, without the `claims:` line
+    with open(facts / "claims" / "big.yaml", "wb") as f:
+        f.write(b"claims:\n")
+        for i in range(10 * 1024 * 1024 // len(record) + 1):
+            f.write(record.replace("bad-bytes", f"big-{i}").encode())
+    size = (facts / "claims" / "big.yaml").stat().st_size
+    for command in COMMANDS:
+        assert_refused(
+            run(*COMMANDS[command]), command,
+            [f"facts/claims/big.yaml: file is too large ({size:,} bytes; the limit is 4,194,304 bytes per file)"],
+        )
+
+
+def test_a_file_at_the_size_limit_is_read(run, facts, monkeypatch):
+    largest = max(path.stat().st_size for path in facts.rglob("*.yaml"))
+    monkeypatch.setattr(yamlfile, "MAX_FILE_BYTES", largest)
+    assert run("validate").exit_code == 0
+    monkeypatch.setattr(yamlfile, "MAX_FILE_BYTES", largest - 1)
+    assert run("validate").exit_code == 1
+
+
+def test_dangling_link_in_claims_is_reported_not_skipped(run, facts):
+    (facts / "claims" / "gone.yaml").symlink_to("nowhere.yaml")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/claims/gone.yaml: cannot read file: No such file or directory"])
+
+
+def test_upper_case_suffix_is_read_not_skipped(run, facts):
+    shutil.copy(facts / "claims" / "troops.yaml", facts / "claims" / "TROOPS-COPY.YAML")
+    assert_refused(run("validate"), "validate", [
+        "facts/claims/troops.yaml:2: id: duplicate claim id 'borduria-troops-2000' (first defined at facts/claims/TROOPS-COPY.YAML:2)",
+        "facts/claims/troops.yaml:15: id: duplicate claim id 'borduria-troops-500' (first defined at facts/claims/TROOPS-COPY.YAML:15)",
+    ])
+
+
+def test_unreadable_claims_folder_is_a_clean_error(run, facts, monkeypatch):
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    for command in COMMANDS:
+        # A folder-level problem stops the check before anything is counted.
+        assert_refused(run(*COMMANDS[command]), command, ["facts/claims: cannot read folder: Permission denied"], counted=False)
+
+
+def test_missing_claims_folder_is_named(run, facts):
+    shutil.rmtree(facts / "claims")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/claims: missing from the facts directory"], counted=False)
+
+
+def test_missing_facts_directory_is_named(run, facts):
+    for command in COMMANDS:
+        result = run("--facts", "nowhere", *COMMANDS[command])
+        assert_refused(result, command, ["nowhere: facts directory not found"], counted=False)

@@ -1,0 +1,134 @@
+"""Unexpected errors and `export --output`: one line and exit 70 for a bug; a file written whole or not at all."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+import alliance_cli.formats.csv
+import alliance_cli.store
+from alliance_cli import cli
+
+HINT = "; rerun with --debug or ALLIANCE_DEBUG=1 for the traceback\n"
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("boom [bold]in[/] the \x1b[2Jstore\nsecond line")
+
+
+@pytest.fixture
+def broken_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(alliance_cli.store, "load", _boom)
+
+
+@pytest.mark.parametrize("args", [("show", "borduria"), ("export",), ("sources",)])
+def test_internal_error_is_one_inert_line_and_exit_70(run, broken_store, args):
+    result = run(*args)
+    assert result.exit_code == 70
+    assert result.stdout == ""
+    assert result.stderr == (
+        "internal error (a bug in alliance-cli): RuntimeError: boom [bold]in[/] the \\x1b[2Jstore\\nsecond line" + HINT
+    )
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_debug_prints_the_traceback_and_still_exits_70(run, broken_store, monkeypatch, how):
+    if how == "environment":
+        monkeypatch.setenv("ALLIANCE_DEBUG", "1")
+    result = run(*(["--debug"] if how == "option" else []), "show", "borduria")
+    assert result.exit_code == 70
+    assert result.stderr.startswith("Traceback (most recent call last):\n")
+    assert "in _boom\n" in result.stderr
+    assert result.stderr.endswith("RuntimeError: boom [bold]in[/] the \x1b[2Jstore\nsecond line\n")
+
+
+def test_exit_codes_are_in_the_help(run):
+    help_text = " ".join(run("--help").stdout.split())
+    assert ("Exit codes: 0 success; 1 invalid data, unknown name or failed check; 2 bad command line; "
+            "70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback).") in help_text
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/bad-input.md"])
+def test_exit_codes_are_documented(doc):
+    text = (Path(__file__).parents[1] / doc).read_text()
+    assert all(f"| {code} |" in text for code in (0, 1, 2, 70))
+
+
+def test_bad_command_line_exits_2(run):
+    result = run("export", "--format", "yaml")
+    assert result.exit_code == 2
+    assert "Invalid value for '--format' / '-f'" in result.stderr
+
+
+# ---- export --output ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    path = tmp_path / "claims.csv"
+    path.write_text("the previous export\n")
+    path.chmod(0o640)
+    return path
+
+
+def _leftovers(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p != path)
+
+
+def test_export_output_replaces_the_file_whole_and_keeps_its_permissions(run, out):
+    result = run("export", "--format", "csv", "--output", str(out))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert out.read_bytes() == run("export", "--format", "csv").stdout_bytes
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert _leftovers(out) == []
+
+
+def test_export_output_new_file_gets_the_usual_permissions(run, tmp_path):
+    path = tmp_path / "new.json"
+    umask = os.umask(0o022)
+    try:
+        assert run("export", "--output", str(path)).exit_code == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's private 0600
+
+
+def test_export_formatter_failing_midway_leaves_the_file_alone(run, out, monkeypatch):
+    monkeypatch.setattr(alliance_cli.formats.csv, "claim_row", _boom)
+    result = run("export", "--format", "csv", "--output", str(out))
+    assert result.exit_code == 70
+    assert out.read_text() == "the previous export\n"
+    assert _leftovers(out) == []
+
+
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_export_write_failing_midway_leaves_the_file_alone_and_no_temporary(run, out, monkeypatch, step):
+    def fail(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(cli.os, step, fail)
+    result = run("export", "--format", "csv", "--output", str(out))
+    assert (result.exit_code, result.stderr) == (1, f"{out}: cannot write: No space left on device\n")
+    assert out.read_text() == "the previous export\n"
+    assert _leftovers(out) == []
+
+
+def test_export_interrupted_midway_leaves_no_temporary(run, out, monkeypatch):
+    def interrupt(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.os, "fsync", interrupt)
+    result = run("export", "--format", "csv", "--output", str(out))
+    assert result.exit_code != 0
+    assert out.read_text() == "the previous export\n"
+    assert _leftovers(out) == []
+
+
+def test_export_to_a_missing_folder_is_a_clean_error(run, tmp_path):
+    path = tmp_path / "missing" / "claims.csv"
+    result = run("export", "--output", str(path))
+    assert (result.exit_code, result.stderr) == (1, f"{path}: cannot write: No such file or directory\n")
