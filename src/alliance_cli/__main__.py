@@ -1,0 +1,5 @@
+"""`python -m alliance_cli`: the `alliance` command, for when the entry point is not on PATH."""
+
+from .cli import app
+
+app(prog_name="alliance")
