@@ -39,6 +39,7 @@ class State:
     facts: Path | None = None
     debug: bool = False
     no_color: bool = False
+    no_cache: bool = False
 
 
 _state = State()
@@ -130,11 +131,16 @@ def main_options(
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR is honoured too).")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Print the traceback of internal errors.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", envvar="ALLIANCE_NO_CACHE", show_envvar=True,
+                           help="Read the facts files directly; neither use nor write the cache of them.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Cited, checkable claims about Russia's alliances and partnerships."""
+    _state.no_cache = no_cache
     _state.facts, _state.no_color, _state.debug = facts, no_color, debug
     if ctx.invoked_subcommand is None:
         # Bare `alliance` is a request for help, not a mistake: help on stdout, exit 0.
@@ -143,9 +149,10 @@ def main_options(
 
 
 def _dataset():
-    from .store import load, resolve_facts_dir
+    from .cache import load
+    from .store import resolve_facts_dir
 
-    return load(resolve_facts_dir(_state.facts))
+    return load(resolve_facts_dir(_state.facts), use_cache=not _state.no_cache)
 
 
 # ---- output ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as _date
 from typing import Annotated, Any, Literal, get_args
@@ -193,12 +194,27 @@ class Entity:
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """A validated facts directory: claims in file order, and every record by id."""
+    """A validated facts directory: claims in file order, and every record by id.
 
-    claims: tuple[Claim, ...]
+    `claims` is a tuple, or, for a dataset served from the cache, a sequence that reads claims
+    only when they are needed (`cache.IndexedClaims`).
+    """
+
+    claims: Sequence[Claim]
     sources: dict[str, Source]
     entities: dict[str, Entity]
-    claims_by_id: dict[str, Claim]
+    claims_by_id: Mapping[str, Claim]
+
+    def candidates(
+        self, parties: Sequence[str] = (), kinds: Sequence[str] = (), since: str | None = None, until: str | None = None
+    ) -> Sequence[Claim]:
+        """Claims, in file order, that may name all `parties`, be of one of `kinds` and have a date span
+        reaching since..until (ISO days): all claims, or only those when the cache's index can tell.
+
+        A superset: callers still apply their filters; this only spares reading claims that cannot match.
+        """
+        narrow = getattr(self.claims, "narrow", None)
+        return self.claims if narrow is None else narrow(parties, kinds, since, until)
 
     @classmethod
     def of(cls, claims: tuple[Claim, ...], sources: dict[str, Source], entities: dict[str, Entity]) -> Dataset:

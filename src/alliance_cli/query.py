@@ -76,7 +76,7 @@ def order_with_related(claims: list[Claim]) -> list[Claim]:
 
 
 def claims_about(dataset: Dataset, entity: Entity) -> list[Claim]:
-    return [c for c in dataset.claims if entity.id in c.parties]
+    return [c for c in dataset.candidates(parties=(entity.id,)) if entity.id in c.parties]
 
 
 def sources_of(dataset: Dataset, claims: Iterable[Claim]) -> list[str]:
@@ -109,12 +109,13 @@ class Filters:
     single_source: bool = False
 
     def apply(self, dataset: Dataset, claims: Iterable[Claim] | None = None) -> list[Claim]:
-        claims = dataset.claims if claims is None else claims
         since = date_span(self.since)[0] if self.since else None
         until = date_span(self.until)[1] if self.until else None
         if self.year is not None:
             y0, y1 = f"{self.year:04d}-01-01", f"{self.year:04d}-12-31"
             since, until = max(since or y0, y0), min(until or y1, y1)
+        if claims is None:
+            claims = dataset.candidates(self.parties, self.kinds, since, until)
         needle = self.search.casefold() if self.search else None
         out = []
         for c in claims:
