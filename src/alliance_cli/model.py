@@ -2,7 +2,7 @@
 
 They are frozen stdlib dataclasses so that a run served from the cache never imports pydantic;
 `store.py` validates facts files into them with pydantic v2 (`TypeAdapter`), which reads the
-constraints below (`annotated_types`, `Literal`) and `__pydantic_config__`.
+constraints below (`Length`, `Literal`) and `__pydantic_config__`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as _date
 from typing import Annotated, Any, Literal, get_args
-
-from annotated_types import Len, MinLen
 
 _STRICT = {"extra": "forbid", "strict": False}
 
@@ -32,8 +30,26 @@ class _Exact:
         return schema
 
 
-Slug = Annotated[str, MinLen(1)]
-Text = Annotated[str, MinLen(1)]
+class Length:
+    """A bound on the length of a text or list, as pydantic's `annotated_types.Len`.
+
+    Pydantic asks for it only when it validates, so a run served from the cache does not pay for
+    importing annotated_types (and typing_extensions) just to declare constraints it never checks.
+    """
+
+    __slots__ = ("low", "high")
+
+    def __init__(self, low: int, high: int | None = None) -> None:
+        self.low, self.high = low, high
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from annotated_types import Len
+
+        return handler(Annotated[source, Len(self.low, self.high)])
+
+
+Slug = Annotated[str, Length(1)]
+Text = Annotated[str, Length(1)]
 Number = Annotated[float, _Exact()]  # an int is still a number: `amount: 500`
 Flag = Annotated[bool, _Exact()]
 
@@ -145,9 +161,9 @@ class Claim:
     __pydantic_config__ = _STRICT
     id: Slug
     kind: ClaimKind
-    parties: Annotated[tuple[Slug, ...], MinLen(1)]
+    parties: Annotated[tuple[Slug, ...], Length(1)]
     statement: Text
-    citations: Annotated[tuple[Citation, ...], MinLen(1)]
+    citations: Annotated[tuple[Citation, ...], Length(1)]
     date: str | None = None
     end: str | None = None
     status: Status = "reported"
@@ -171,7 +187,7 @@ class Source:
     title: Text
     kind: SourceKind
     archive: Text
-    sha256: Annotated[str, Len(64, 64)]
+    sha256: Annotated[str, Length(64, 64)]
     outlet: Text | None = None
     byline: Text | None = None
     published: str | None = None
@@ -187,8 +203,8 @@ class Entity:
     id: Slug
     name: Text
     kind: EntityKind
-    iso2: Annotated[str, Len(2, 2)] | None = None
-    iso3: Annotated[str, Len(3, 3)] | None = None
+    iso2: Annotated[str, Length(2, 2)] | None = None
+    iso3: Annotated[str, Length(3, 3)] | None = None
     aliases: tuple[Text, ...] = ()
 
 
