@@ -118,13 +118,17 @@ def peak(runs: list[Run]) -> float | None:
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.python = args.python
-        self.alliance = shlex.split(args.alliance) if args.alliance else [self.python, "-m", "alliance_cli"]
+        self.alliance = shlex.split(args.alliance) if args.alliance else default_command(self.python)
         self.repeat = args.repeat
         self.work = Path(tempfile.mkdtemp(prefix="alliance-bench-run-"))
-        self.base_env = {k: v for k, v in os.environ.items() if k not in ("ALLIANCE_NO_CACHE", "ALLIANCE_DEBUG")}
+        drop = ("ALLIANCE_NO_CACHE", "ALLIANCE_DEBUG", "ALLIANCE_CACHE_DIR", "ALLIANCE_FACTS")
+        self.base_env = {k: v for k, v in os.environ.items() if k not in drop}
 
     def env(self, facts: Path, cache: Path) -> dict[str, str]:
-        return {**self.base_env, "ALLIANCE_FACTS": str(facts), "ALLIANCE_CACHE_DIR": str(cache)}
+        # Where XDG applies, point XDG_CACHE_HOME at a scratch directory, so the runs find their cache
+        # as a user's run does (through platformdirs); elsewhere use the tool's own override.
+        where = "XDG_CACHE_HOME" if sys.platform not in ("darwin", "win32") else "ALLIANCE_CACHE_DIR"
+        return {**self.base_env, "ALLIANCE_FACTS": str(facts), where: str(cache)}
 
     def probe(self, code: str) -> str:
         out = subprocess.run([self.python, "-c", code], capture_output=True, text=True, env=self.base_env)
@@ -150,7 +154,7 @@ class Bench:
         measured = [(label, argv) for label, argv in COMMANDS if not rows[label].note]
         for label, argv in measured:  # prime the cache (and the bytecode) once, untimed
             timed([*self.alliance, *argv], self.env(facts, warm_cache))
-        if measured and not any(warm_cache.glob("*.sqlite")):
+        if measured and not any(warm_cache.rglob("*.sqlite")):
             for label, _ in measured:
                 rows[label].note = "warm runs found no cache"
         for i in range(self.repeat):
@@ -163,6 +167,12 @@ class Bench:
                 shutil.rmtree(cold_cache, ignore_errors=True)
                 rows[label].warm.append(timed([*self.alliance, *argv], self.env(facts, warm_cache)))
         return [floor, parse, *rows.values()]
+
+
+def default_command(python: str) -> list[str]:
+    """The `alliance` entry point installed beside `python`, as a user runs it; else `python -m alliance_cli`."""
+    script = Path(python).parent / ("alliance.exe" if sys.platform == "win32" else "alliance")
+    return [str(script)] if script.is_file() else [python, "-m", "alliance_cli"]
 
 
 def dataset(data: Path, n: int) -> tuple[Path, bool]:
@@ -286,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     env_line = (f"Python {versions[0]} ({platform.python_implementation()}), {platform.system()} {platform.machine()}, "
                 f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; alliance-cli {versions[1]}, "
                 f"typer {versions[2]}, rich {versions[3]}, PyYAML {versions[4]} (libyaml: {versions[6]}), "
-                f"pydantic {versions[5]}; {args.repeat} round{'s' * (args.repeat != 1)}, medians")
+                f"pydantic {versions[5]}; command: {shlex.join(bench.alliance)}; "
+                f"{args.repeat} round{'s' * (args.repeat != 1)}, medians")
     print(env_line, file=sys.stderr)
 
     available = bench.available()
