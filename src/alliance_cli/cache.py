@@ -21,9 +21,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, store
 from .model import Citation, Claim, Dataset, Entity, Quantity, Source, Treaty, date_span
-from .store import facts_files, load as load_facts
 
 CACHE_ENV = "ALLIANCE_CACHE_DIR"
 NO_CACHE_ENV = "ALLIANCE_NO_CACHE"
@@ -41,17 +40,17 @@ def load(facts_dir: Path, use_cache: bool = True) -> Dataset:
     Problems in the facts raise AllianceError exactly as `store.load` does; problems with the cache never do.
     """
     if not use_cache or os.environ.get(NO_CACHE_ENV, "").lower() in ("1", "true", "yes", "on"):
-        return load_facts(facts_dir)
+        return store.load(facts_dir)
     started = time.time_ns()
     try:
         key, newest = _key(facts_dir, _paths(facts_dir))
         cache_file = cache_dir() / _file_name(facts_dir)
     except OSError:  # a file vanished or cannot be read: loading will say so, or do without the cache
-        return load_facts(facts_dir)
+        return store.load(facts_dir)
     cached = _open(cache_file, key, facts_dir)
     if cached is not None:
         return cached
-    dataset = load_facts(facts_dir)
+    dataset = store.load(facts_dir)
     if newest < started - SETTLE_NS:
         _write(cache_file, key, dataset)
     return dataset
@@ -68,7 +67,7 @@ def cache_dir() -> Path:
 
 
 def _paths(facts_dir: Path) -> list[Path]:
-    sources, entities, claims = facts_files(facts_dir)  # an AllianceError here is the user's to see
+    sources, entities, claims = store.facts_files(facts_dir)  # an AllianceError here is the user's to see
     return [sources, entities, *claims]
 
 
@@ -245,7 +244,7 @@ class IndexedClaims(Sequence[Claim]):
             self._cache_file.unlink()
         except OSError:
             pass
-        self._all = load_facts(self._facts_dir).claims
+        self._all = store.load(self._facts_dir).claims
         return None
 
 
