@@ -333,8 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         print(note)
     print()
     print(render_text(header, lines))
-    print()
-    print(render_text(target_header, targets))
+    if any(t[-1] for t in targets):  # a smoke run measures none of them
+        print()
+        print(render_text(target_header, targets))
     if args.markdown:
         args.markdown.write_text(
             f"{env_line}.\n\n" + "".join(f"- {n}\n" for n in notes) + "\n" + render_markdown(header, lines)
