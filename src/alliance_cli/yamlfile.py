@@ -44,48 +44,138 @@ class _Refused(Exception):
         self.line, self.message = line, message
 
 
-class _Loader(yaml.composer.Composer, _Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     """Safe loading only, plus: no aliases, no tags beyond plain YAML, no duplicate keys, a depth
     limit, and dates kept as text.
 
-    The pure-Python composer sits in front of libyaml's: the C one recurses without limit and
-    crashes the interpreter on a few kilobytes of `[[[[...` (a segfault, not an exception).
+    The document is built straight from the parser's events by one loop with its own stack, never
+    through PyYAML's composer and constructor: libyaml's composer recurses without limit and crashes
+    the interpreter on a few kilobytes of `[[[[...` (a segfault, not an exception), and on large facts
+    directories the generic machinery cost as much as parsing itself. The rules are checked in the
+    order PyYAML would meet them: aliases, depth and anchors as the events arrive, everything about
+    tags and keys after the whole document has been read (so a later syntax error still wins).
     """
 
-    def __init__(self, stream: str) -> None:
-        _Base.__init__(self, stream)  # the parser, constructor and resolver; Composer's own is below
-        self.anchors: dict[str, yaml.Node] = {}
-        self._depth = 0
+    def get_single_data(self) -> Any:
+        if self.yaml_path_resolvers:  # pragma: no cover - none are registered; resolve() below assumes it
+            raise AssertionError("path resolvers are not supported")
+        get_event, check_event, resolve = self.get_event, self.check_event, self.resolve
+        get_event()  # stream start
+        if check_event(yaml.StreamEndEvent):
+            get_event()
+            return None
+        get_event()  # document start
+        anchors: dict[str, yaml.Mark] = {}
+        # One frame per open mapping or list: [value, key, key line, key expected]; value is None once
+        # building has stopped (after the first refusal), while the frames still count the depth.
+        stack: list[list[Any]] = []
+        refusal: _Refused | None = None
+        root_mark = None
+        document: Any = None
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value = stack.pop()[0]
+                line = None  # the container's line was recorded when it opened
+            else:
+                line = event.start_mark.line + 1
+                if kind is yaml.AliasEvent:
+                    # Refusing aliases as they come stops a "billion laughs" document at its first alias
+                    # with nothing expanded; facts files have no need for them.
+                    raise _Refused(line, "YAML anchors and aliases are not supported")
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused(line, f"nested more than {MAX_DEPTH} levels deep")
+                anchor = event.anchor
+                if anchor is not None:
+                    if anchor in anchors:
+                        raise yaml.composer.ComposerError(
+                            f"found duplicate anchor {anchor!r}; first occurrence", anchors[anchor],
+                            "second occurrence", event.start_mark)
+                    anchors[anchor] = event.start_mark
+                if root_mark is None:
+                    root_mark = event.start_mark
+                tag = event.tag
+                node_kind = _NODE_KINDS[kind]
+                if tag is None or tag == "!":
+                    tag = resolve(node_kind, event.value if kind is yaml.ScalarEvent else None, event.implicit)
+                building = refusal is None
+                if building:
+                    parent = stack[-1] if stack else None
+                    if parent is not None and parent[3] and tag == _MERGE:
+                        refusal = _Refused(line, "YAML merge keys ('<<') are not supported")
+                    elif _PLAIN_TAGS.get(tag) is None:
+                        refusal = _Refused(line, f"YAML tag {_short_tag(tag)!r} is not allowed: facts files hold "
+                                                 "only text, numbers, true/false, null, lists and mappings")
+                    elif _PLAIN_TAGS[tag] is not node_kind:
+                        refusal = _Refused(line, f"YAML tag {_short_tag(tag)!r} does not fit a {node_kind.id}")
+                    building = refusal is None
+                if kind is yaml.ScalarEvent:
+                    value = self._scalar(tag, event) if building else None
+                    if isinstance(value, _Refused):
+                        refusal, building = value, False
+                else:
+                    if kind is yaml.MappingStartEvent:
+                        value = LineDict() if building else None
+                        if building:
+                            value.lines = {}
+                    else:
+                        value = LineList() if building else None
+                        if building:
+                            value.lines = []
+                    if building:
+                        value.line = line
+                    stack.append([value, None, 0, kind is yaml.MappingStartEvent])
+                    continue
+            # A node is complete: hand its value to the mapping or list it belongs to.
+            if not stack:
+                document = value
+                break
+            if refusal is not None:
+                continue
+            parent = stack[-1]
+            container = parent[0]
+            if type(container) is LineList:
+                container.append(value)
+                container.lines.append(line if line is not None else value.line)
+            elif parent[3]:  # this was a key
+                key_line = line if line is not None else value.line
+                if not isinstance(value, str):
+                    # Every key in a facts file is a field or file name; `1:`, `~:` or `yes:` are typos.
+                    refusal = _Refused(key_line, f"a key must be a name, not {value!r}")
+                elif value in container:
+                    refusal = _Refused(key_line, f"duplicate key {value!r} (first at line {container.lines[value]})")
+                else:
+                    parent[1], parent[2], parent[3] = value, key_line, False
+            else:
+                container[parent[1]] = value
+                container.lines[parent[1]] = parent[2]
+                parent[3] = True
+        get_event()  # document end
+        if not check_event(yaml.StreamEndEvent):
+            event = get_event()
+            raise yaml.composer.ComposerError("expected a single document in the stream", root_mark,
+                                              "but found another document", event.start_mark)
+        get_event()  # stream end
+        if refusal is not None:
+            raise refusal
+        return document
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
-        # Refusing aliases here, before any node is built, stops a "billion laughs" document at its
-        # first alias with nothing expanded; facts files have no need for them.
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(event.start_mark.line + 1, "YAML anchors and aliases are not supported")
-        if self._depth >= MAX_DEPTH:
-            raise _Refused(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
-        self._depth += 1
+    def _scalar(self, tag: str, event: yaml.ScalarEvent) -> Any:
+        """A scalar's value by its tag; dates stay text. A _Refused (returned) for text the tag cannot read."""
+        if tag == _STR or tag == _TIMESTAMP:  # Partial dates are text: 2024-06-19 must not become a date.
+            return event.value
+        if tag == _NULL:
+            return None
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        line = node.start_mark.line + 1
-        expected = _PLAIN_TAGS.get(node.tag)
-        if expected is None:
-            raise _Refused(line, f"YAML tag {_short_tag(node.tag)!r} is not allowed: facts files hold only "
-                                 "text, numbers, true/false, null, lists and mappings")
-        if not isinstance(node, expected):
-            raise _Refused(line, f"YAML tag {_short_tag(node.tag)!r} does not fit a {node.id}")
-        try:
-            return super().construct_object(node, deep=deep)
+            return self.yaml_constructors[tag](self, node)
         except (ValueError, KeyError):  # an explicit tag on text it cannot read: `!!int abc`
-            raise _Refused(line, f"cannot read {node.value!r} as {_short_tag(node.tag)}") from None
+            return _Refused(event.start_mark.line + 1, f"cannot read {event.value!r} as {_short_tag(tag)}")
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _TIMESTAMP, _MERGE = (_YAML_TAG + t for t in ("str", "null", "timestamp", "merge"))
 # Every tag plain YAML resolves to, and the kind of node it may carry. Anything else (`!!python/...`,
 # `!!binary`, `!!set`, `!custom`) is refused before a constructor could run.
 _PLAIN_TAGS: dict[str, type] = {
@@ -93,46 +183,12 @@ _PLAIN_TAGS: dict[str, type] = {
     _YAML_TAG + "map": yaml.MappingNode,
     _YAML_TAG + "seq": yaml.SequenceNode,
 }
+_NODE_KINDS = {yaml.ScalarEvent: yaml.ScalarNode, yaml.SequenceStartEvent: yaml.SequenceNode,
+               yaml.MappingStartEvent: yaml.MappingNode}
 
 
 def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.lines = {}
-    for key_node, value_node in node.value:
-        line = key_node.start_mark.line + 1
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise _Refused(line, "YAML merge keys ('<<') are not supported")
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            # Every key in a facts file is a field or file name; `1:`, `~:` or `yes:` are typos.
-            raise _Refused(line, f"a key must be a name, not {key!r}")
-        if key in result:
-            raise _Refused(line, f"duplicate key {key!r} (first at line {result.lines[key]})")
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = line
-    return result
-
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> str:
-    return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-# Partial dates are text: 2024-06-19 must not become a datetime.date (nor 2024-06 an error).
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 
 
 def _decode(path: Path, data: bytes) -> str:
