@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import GENERATOR_VERSION, generate  # noqa: E402
+from generate import GENERATOR_VERSION  # noqa: E402
 
 FLOOR_CODE = "import typer, rich.table, yaml"
 PARSE_CODE = """\
@@ -91,19 +91,24 @@ def timed(argv: list[str], env: dict[str, str]) -> Run:
     """Run a process with its output discarded; its wall time and peak resident memory."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(proc.pid, 0)
+        if hasattr(os, "posix_spawnp") and hasattr(os, "wait4"):
+            # posix_spawn, not fork: a forked child's peak memory would start at this process's size.
+            pid = os.posix_spawnp(argv[0], argv, env, file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+            ])
+            _, status, usage = os.wait4(pid, 0)
             seconds = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)
+            returncode = os.waitstatus_to_exitcode(status)
             # ru_maxrss is KiB on Linux, bytes on macOS.
-            peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+            peak: float | None = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
         else:  # pragma: no cover - Windows
-            proc.wait()
+            returncode = subprocess.call(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
             seconds, peak = time.perf_counter() - start, None
         err.seek(0)
         lines = err.read().decode("utf-8", "replace").strip().splitlines()
-    return Run(seconds, peak, proc.returncode, lines[-1] if lines else "")
+    return Run(seconds, peak, returncode, lines[-1] if lines else "")
 
 
 def median(runs: list[Run]) -> float | None:
@@ -152,7 +157,10 @@ class Bench:
         warm_cache = self.work / "warm"
         shutil.rmtree(warm_cache, ignore_errors=True)
         measured = [(label, argv) for label, argv in COMMANDS if not rows[label].note]
-        for label, argv in measured:  # prime the cache (and the bytecode) once, untimed
+        # Once, untimed: fill the cache, and bring the interpreter, the code and the files into memory.
+        timed([self.python, "-c", FLOOR_CODE], self.base_env)
+        timed([self.python, "-c", PARSE_CODE, str(facts)], self.base_env)
+        for label, argv in measured:
             timed([*self.alliance, *argv], self.env(facts, warm_cache))
         if measured and not any(warm_cache.rglob("*.sqlite")):
             for label, _ in measured:
@@ -182,7 +190,9 @@ def dataset(data: Path, n: int) -> tuple[Path, bool]:
     if facts.is_dir() and stamp.is_file() and stamp.read_text() == expected:
         return facts, False
     stamp.unlink(missing_ok=True)
-    generate(n, facts)
+    # In a process of its own: the generator's memory would otherwise stay with this one.
+    script = Path(__file__).with_name("generate.py")
+    subprocess.run([sys.executable, str(script), str(n), str(facts)], check=True, stdout=subprocess.DEVNULL)
     stamp.write_text(expected)
     return facts, True
 
