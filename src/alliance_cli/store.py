@@ -73,7 +73,7 @@ def load(facts_dir: Path) -> Dataset:
     return dataset
 
 
-def _collector_paused(fn):
+def collector_paused(fn):
     """Run `fn` with the cyclic garbage collector paused.
 
     Loading builds millions of small acyclic objects that all stay alive; the collector would scan
@@ -93,7 +93,7 @@ def _collector_paused(fn):
     return run
 
 
-@_collector_paused
+@collector_paused
 def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
     """Validate a facts directory, collecting every problem rather than stopping at the first."""
     sources_path, entities_path, claim_paths = facts_files(facts_dir)
