@@ -7,7 +7,6 @@ constraints below (`Length`, `Literal`) and `__pydantic_config__`.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -111,6 +110,8 @@ def date_span(text: str) -> tuple[str, str]:
     if day is not None:
         return text, text
     if month is not None:
+        import calendar  # here, not above: a run served from the cache never needs it
+
         last = calendar.monthrange(year, month)[1]
         return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
     return f"{year:04d}-01-01", f"{year:04d}-12-31"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,7 +17,10 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     key = name.casefold()
     # A truncated id ("alpha" for "alpha-report") is the commonest slip; then near-misses by spelling.
     close = sorted(c for c in lowered if c.startswith(key)) if key else []
-    close = close or difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    if not close:
+        import difflib  # only for a name that matched nothing: not worth importing on every run
+
+        close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
     return f"; did you mean {lowered[close[0]]!r}?" if close else ""
 
 
@@ -42,6 +44,8 @@ def find_entity(dataset: Dataset, name: str) -> Entity:
         hint = suggest(name, (e.id for e in dataset.entities.values()))
         if not hint:
             names = {n.casefold(): e.id for e in dataset.entities.values() for n in entity_names(e)}
+            import difflib
+
             close = difflib.get_close_matches(name.casefold(), list(names), n=1, cutoff=0.75)
             hint = f"; did you mean {names[close[0]]!r}?" if close else ""
         raise AllianceError(f"no entity {name!r}{hint}")
