@@ -267,3 +267,26 @@ def test_a_cached_run_imports_nothing_only_validation_needs(cached, facts_copy, 
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "borduria-pact-2023" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"XDG_CACHE_HOME": "/tmp/xdg-cache"},
+        {"XDG_CACHE_HOME": "/tmp/xdg-cache/"},
+        {"XDG_CACHE_HOME": "relative/cache", "HOME": "/home/someone"},
+        {"XDG_CACHE_HOME": "", "HOME": "/home/someone"},
+        {"HOME": "/home/someone/"},
+        {"HOME": "relative-home"},
+        {"HOME": ""},
+    ],
+)
+def test_the_cache_directory_is_the_one_platformdirs_gives(monkeypatch, env):
+    from platformdirs import user_cache_path
+
+    monkeypatch.delenv("ALLIANCE_CACHE_DIR", raising=False)
+    for name in ("XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cache.cache_dir() == user_cache_path("alliance-cli", appauthor=False)
