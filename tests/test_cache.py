@@ -290,3 +290,16 @@ def test_the_cache_directory_is_the_one_platformdirs_gives(monkeypatch, env):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert cache.cache_dir() == user_cache_path("alliance-cli", appauthor=False)
+
+
+def test_a_write_abandoned_long_ago_is_cleaned_up(cached, facts_copy):
+    cache.load(facts_copy)
+    [path] = _cache_files(cached)
+    old, recent = path.with_name(f".{path.name}.abc.tmp"), path.with_name(f".{path.name}.def.tmp")
+    for tmp in (old, recent):
+        tmp.write_bytes(b"half a database")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))  # two hours ago: its writer is long gone
+    path.unlink()
+    cache.load(facts_copy)
+    assert not old.exists() and recent.exists()  # a recent one may belong to a run still writing
+    assert len(_cache_files(cached)) == 1

@@ -305,6 +305,7 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
     tmp = None
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(cache_file)
         fd, tmp = tempfile.mkstemp(prefix=f".{cache_file.name}.", suffix=".tmp", dir=cache_file.parent)
         os.close(fd)
         con = sqlite3.connect(tmp)
@@ -340,3 +341,14 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _remove_abandoned(cache_file: Path) -> None:
+    """Delete temporary files of this cache left an hour ago or more by a run that was killed mid-write."""
+    cutoff = time.time() - 3600
+    for tmp in cache_file.parent.glob(f".{cache_file.name}.*.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:
+            pass
