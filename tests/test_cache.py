@@ -303,3 +303,11 @@ def test_a_write_abandoned_long_ago_is_cleaned_up(cached, facts_copy):
     cache.load(facts_copy)
     assert not old.exists() and recent.exists()  # a recent one may belong to a run still writing
     assert len(_cache_files(cached)) == 1
+
+
+def test_a_relative_cache_directory_works(cached, facts_copy, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ALLIANCE_CACHE_DIR", "relative-cache")
+    cache.load(facts_copy)
+    assert _served_from_cache(cache.load(facts_copy))
+    assert len(_cache_files(tmp_path / "relative-cache")) == 1

@@ -151,7 +151,7 @@ def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
     con = None
     try:
         # immutable: a cache file is never changed in place, only replaced whole.
-        con = sqlite3.connect(f"{cache_file.as_uri()}?mode=ro&immutable=1", uri=True)
+        con = sqlite3.connect(f"{cache_file.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
         meta = dict(con.execute("SELECT name, value FROM meta"))
         size = con.execute("PRAGMA page_count").fetchone()[0] * con.execute("PRAGMA page_size").fetchone()[0]
         if meta.get("key") != key or size != cache_file.stat().st_size:  # stale, or cut short
