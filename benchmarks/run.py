@@ -9,10 +9,11 @@ hits every row alike:
   warm    each command with the cache in place
 
 and reports medians, the ratios cold/parse and warm/floor, and each command's peak memory (max RSS).
+Each warm run follows a floor run of its own, and warm/floor is the median of those pairs' ratios.
 Absolute times on a shared machine are noise; the ratios, measured in one run, are the result.
 A command the installed `alliance` does not have is reported as skipped, not failed.
 
-    python benchmarks/run.py                      # shipped set, 1k, 10k, 100k claims; 5 rounds
+    python benchmarks/run.py                      # shipped set, 1k, 10k, 100k claims; 5 rounds (15 below 10k)
     python benchmarks/run.py --sizes 1000 --repeat 3
     python benchmarks/run.py --smoke              # a few seconds: tiny data, one round (CI)
 """
@@ -78,6 +79,7 @@ class Row:
     label: str
     cold: list[Run] = field(default_factory=list)
     warm: list[Run] = field(default_factory=list)
+    floor: list[Run] = field(default_factory=list)  # a floor run just before each warm run, to pair with it
     note: str = ""
 
     def failed(self) -> str:
@@ -131,7 +133,7 @@ class Bench:
 
     def env(self, facts: Path, cache: Path) -> dict[str, str]:
         # Where XDG applies, point XDG_CACHE_HOME at a scratch directory, so the runs find their cache
-        # as a user's run does (through platformdirs); elsewhere use the tool's own override.
+        # as a user's run does (in the user cache directory); elsewhere use the tool's own override.
         where = "XDG_CACHE_HOME" if sys.platform not in ("darwin", "win32") else "ALLIANCE_CACHE_DIR"
         return {**self.base_env, "ALLIANCE_FACTS": str(facts), where: str(cache)}
 
@@ -148,7 +150,7 @@ class Bench:
             found[name] = result.returncode == 0
         return found
 
-    def measure(self, facts: Path, available: dict[str, bool], progress: str) -> list[Row]:
+    def measure(self, facts: Path, available: dict[str, bool], progress: str, rounds: int) -> list[Row]:
         floor, parse = Row("floor: " + FLOOR_CODE), Row("parse: PyYAML C loader, same files")
         rows = {label: Row(label) for label, _ in COMMANDS}
         for label, argv in COMMANDS:
@@ -165,15 +167,19 @@ class Bench:
         if measured and not any(warm_cache.rglob("*.sqlite")):
             for label, _ in measured:
                 rows[label].note = "warm runs found no cache"
-        for i in range(self.repeat):
-            print(f"  {progress}: round {i + 1}/{self.repeat}", file=sys.stderr, flush=True)
-            floor.warm.append(timed([self.python, "-c", FLOOR_CODE], self.base_env))
+        for i in range(rounds):
+            print(f"  {progress}: round {i + 1}/{rounds}", file=sys.stderr, flush=True)
             parse.cold.append(timed([self.python, "-c", PARSE_CODE, str(facts)], self.base_env))
             for label, argv in measured:
                 cold_cache = self.work / f"cold-{i}"
                 rows[label].cold.append(timed([*self.alliance, *argv], self.env(facts, cold_cache)))
                 shutil.rmtree(cold_cache, ignore_errors=True)
+                # Each warm run right after a floor run: their ratio is what a burst of load spares least.
+                rows[label].floor.append(timed([self.python, "-c", FLOOR_CODE], self.base_env))
                 rows[label].warm.append(timed([*self.alliance, *argv], self.env(facts, warm_cache)))
+            if not measured:
+                floor.warm.append(timed([self.python, "-c", FLOOR_CODE], self.base_env))
+        floor.warm += [run for row in rows.values() for run in row.floor]
         return [floor, parse, *rows.values()]
 
 
@@ -183,18 +189,24 @@ def default_command(python: str) -> list[str]:
     return [str(script)] if script.is_file() else [python, "-m", "alliance_cli"]
 
 
-def dataset(data: Path, n: int) -> tuple[Path, bool]:
-    """A generated facts directory of n claims, reused when the generator has not changed; and whether it is new."""
+def dataset(data: Path, n: int) -> Path:
+    """A generated facts directory of n claims, reused when the generator has not changed."""
     facts, stamp = data / f"facts-{n}", data / f"facts-{n}.stamp"
     expected = f"generator {GENERATOR_VERSION}, {n} claims\n"
     if facts.is_dir() and stamp.is_file() and stamp.read_text() == expected:
-        return facts, False
+        return facts
     stamp.unlink(missing_ok=True)
     # In a process of its own: the generator's memory would otherwise stay with this one.
     script = Path(__file__).with_name("generate.py")
     subprocess.run([sys.executable, str(script), str(n), str(facts)], check=True, stdout=subprocess.DEVNULL)
     stamp.write_text(expected)
-    return facts, True
+    return facts
+
+
+def settle(facts: Path) -> None:
+    """Wait until no facts file changed in the last 2 s: the tool trusts none younger to its cache."""
+    newest = max((max(p.stat().st_mtime, p.stat().st_ctime) for p in facts.rglob("*.y*ml")), default=0)
+    time.sleep(max(0.0, newest + SETTLE_SECONDS - time.time()))
 
 
 def shipped(bench: Bench, override: Path | None) -> tuple[Path | None, str]:
@@ -237,7 +249,9 @@ def table(results: list[tuple[str, list[Row]]]) -> tuple[list[str], list[list[st
                 continue
             cold, warm = median(row.cold), median(row.warm)
             cold_ratio = cold / parse if cold and parse and not row.label.startswith("parse") else None
-            warm_ratio = warm / floor if warm and floor and not row.label.startswith("floor") else None
+            warm_ratio = None
+            if warm and row.floor and not row.label.startswith("floor"):
+                warm_ratio = statistics.median(w.seconds / f.seconds for w, f in zip(row.warm, row.floor))
             measures[(size, row.label)] = {"cold/parse": cold_ratio, "warm/floor": warm_ratio, "warm s": warm,
                                            "warm MiB": peak(row.warm)}
             lines.append([size, row.label, fmt_s(cold), fmt_x(cold_ratio), fmt_s(warm), fmt_x(warm_ratio),
@@ -282,7 +296,8 @@ def render_markdown(header: list[str], lines: list[list[str]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"comma-separated claim counts and/or 'shipped' (default {DEFAULT_SIZES})")
-    parser.add_argument("--repeat", type=int, default=5, help="rounds; the table shows medians (default 5)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="rounds (three times as many below 10,000 claims); the table shows medians (default 5)")
     parser.add_argument("--smoke", action="store_true", help="a quick check that everything runs: 50 claims and the shipped set, one round")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "alliance-bench",
                         help="where generated facts directories are kept and reused (default: %(default)s)")
@@ -307,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; alliance-cli {versions[1]}, "
                 f"typer {versions[2]}, rich {versions[3]}, PyYAML {versions[4]} (libyaml: {versions[6]}), "
                 f"pydantic {versions[5]}; command: {shlex.join(bench.alliance)}; "
-                f"{args.repeat} round{'s' * (args.repeat != 1)}, medians")
+                f"{args.repeat} round{'s' * (args.repeat != 1)}"
+                f"{'' if args.smoke else f' ({3 * args.repeat} below 10,000 claims)'}, medians")
     print(env_line, file=sys.stderr)
 
     available = bench.available()
@@ -322,15 +338,16 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(("shipped", [Row("all commands", note="skipped: see above")]))
                     continue
                 notes.append(f"shipped set: {count} claims in {facts}")
-                fresh = False
             else:
                 n = int(size)
                 print(f"{n:,} claims: generating (or reusing) under {args.data}", file=sys.stderr, flush=True)
-                facts, fresh = dataset(args.data, n)
+                facts = dataset(args.data, n)
                 size = f"{n:,}"
-            if fresh:
-                time.sleep(SETTLE_SECONDS)
-            results.append((size, bench.measure(facts, available, f"{size} claims")))
+            settle(facts)
+            # Small sets get three times the rounds: their runs are short, so noise weighs more and costs little.
+            small = size == "shipped" or int(size.replace(",", "")) < 10_000
+            rounds = args.repeat * (3 if small and not args.smoke else 1)
+            results.append((size, bench.measure(facts, available, f"{size} claims", rounds)))
     finally:
         shutil.rmtree(bench.work, ignore_errors=True)
 
