@@ -311,3 +311,33 @@ def test_a_relative_cache_directory_works(cached, facts_copy, monkeypatch, tmp_p
     cache.load(facts_copy)
     assert _served_from_cache(cache.load(facts_copy))
     assert len(_cache_files(tmp_path / "relative-cache")) == 1
+
+
+def test_many_filters_over_a_generated_dataset_give_the_same_claims_from_the_cache(cached, tmp_path):
+    """The index only narrows: over a few hundred synthetic claims (partial dates, end dates, several
+    parties) every combination of party, kind and date filters picks the same claims with or without it."""
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location("generate", Path(__file__).parents[1] / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    facts = tmp_path / "generated"
+    generate.generate(400, facts)
+    cache.load(facts)
+    from_cache, from_files = cache.load(facts), store.load(facts)
+    assert _served_from_cache(from_cache)
+    rng = random.Random(6)
+    parties = sorted(from_files.entities)
+    dates = [None, "1995", "2003-02", "2010-06-15", "2024", "2024-12", "2025-01-01"]
+    for _ in range(300):
+        filters = Filters(
+            parties=tuple(rng.sample(parties, rng.choice([0, 0, 1, 2]))),
+            kinds=tuple(rng.sample(model.CLAIM_KINDS, rng.choice([0, 0, 1, 3]))),
+            since=rng.choice(dates),
+            until=rng.choice(dates),
+            year=rng.choice([None, None, 1999, 2024]),
+        )
+        assert filters.apply(from_cache) == filters.apply(from_files), filters
+    for entity in from_files.entities.values():
+        assert claims_about(from_cache, entity) == claims_about(from_files, entity)
