@@ -128,7 +128,9 @@ class Bench:
         self.alliance = shlex.split(args.alliance) if args.alliance else default_command(self.python)
         self.repeat = args.repeat
         self.work = Path(tempfile.mkdtemp(prefix="alliance-bench-run-"))
-        drop = ("ALLIANCE_NO_CACHE", "ALLIANCE_DEBUG", "ALLIANCE_CACHE_DIR", "ALLIANCE_FACTS")
+        # PYTHONDONTWRITEBYTECODE too: with it, a source checkout recompiles every module on every run,
+        # which an installed package (compiled at install) never does; the floor's modules are compiled.
+        drop = ("ALLIANCE_NO_CACHE", "ALLIANCE_DEBUG", "ALLIANCE_CACHE_DIR", "ALLIANCE_FACTS", "PYTHONDONTWRITEBYTECODE")
         self.base_env = {k: v for k, v in os.environ.items() if k not in drop}
 
     def env(self, facts: Path, cache: Path) -> dict[str, str]:
