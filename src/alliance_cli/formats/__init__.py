@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from importlib import import_module
 from typing import Any
 
 from ..errors import UsageError
@@ -21,35 +22,24 @@ class OutputFormat(str, Enum):
     sqlite = "sqlite"  # a database file: `export --format sqlite --output FILE` only
 
 
+# Which module and functions render each format (a listing of claims, a table of rows). Modules are
+# imported on demand: a piped `show` should not pay for rich's table module, nor csv for json.
+_FORMATTERS = {
+    OutputFormat.table: ("table", "listing", "rows"),
+    OutputFormat.plain: ("plain", "listing", "rows"),
+    OutputFormat.csv: ("csv", "listing", "rows"),
+    OutputFormat.json: ("json", "listing", "rows"),
+    OutputFormat.jsonl: ("json", "listing_lines", "rows_lines"),
+    OutputFormat.markdown: ("markdown", "listing", "rows"),
+}
+
+
 def _formatters(fmt: OutputFormat) -> tuple[Callable[[Listing], Any], Callable[[Rows], Any]]:
-    # Imported on demand: a piped `show` should not pay for rich's table module, nor csv for json.
-    if fmt is OutputFormat.table:
-        from . import table
-
-        return table.listing, table.rows
-    if fmt is OutputFormat.plain:
-        from . import plain
-
-        return plain.listing, plain.rows
-    if fmt is OutputFormat.csv:
-        from . import csv
-
-        return csv.listing, csv.rows
-    if fmt is OutputFormat.json:
-        from . import json
-
-        return json.listing, json.rows
-    if fmt is OutputFormat.jsonl:
-        from . import json
-
-        return json.listing_lines, json.rows_lines
-    if fmt is OutputFormat.markdown:
-        from . import markdown
-
-        return markdown.listing, markdown.rows
     if fmt is OutputFormat.sqlite:
         raise UsageError("--format sqlite writes a database file: use `alliance export --format sqlite --output FILE`")
-    raise AssertionError(f"no formatter for {fmt}")  # test_every_format_has_a_formatter guards this
+    module_name, listing, rows = _FORMATTERS[fmt]  # test_every_format_has_a_formatter keeps this exhaustive
+    module = import_module(f".{module_name}", __name__)
+    return getattr(module, listing), getattr(module, rows)
 
 
 def render(view: Listing | Rows | Figures, fmt: OutputFormat) -> Any:
