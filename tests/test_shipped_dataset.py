@@ -1,0 +1,59 @@
+"""The dataset that ships in the package: valid, and answering the questions users bring."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from alliance_cli.store import shipped_facts_dir
+
+
+@pytest.fixture(autouse=True)
+def shipped(monkeypatch):
+    monkeypatch.setenv("ALLIANCE_FACTS", str(shipped_facts_dir()))
+
+
+def test_shipped_dataset_is_valid(run):
+    result = run("validate")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith(": valid\n")
+
+
+def test_show_iran_lists_the_january_2025_treaty_with_its_quote(run):
+    out = run("show", "iran").stdout
+    claims, _, citations = out.partition("\n\n")
+    first = claims.splitlines()[0].split("\t")
+    assert first[:3] == ["russia-iran-treaty-2025", "2025-01-18", "treaty"]
+    assert "no mutual defense" in first[-1]
+    assert ("[1]\trussia-iran-treaty-2025\trksnews-strategic-partnerships\tStrategic Partnerships: Russia’s Alliances "
+            "with Iran, North Korea, and China\tOn January 18, 2025, Putin and Iranian President Masoud Pezeshkian "
+            "signed a treaty in Moscow to elevate cooperation in trade, energy, and transportation.") in citations
+
+
+@pytest.mark.parametrize("name", ["north-korea", "North Korea", "north korea", "dprk", "DPRK", "kp", "prk", "Pyongyang"])
+def test_north_korea_by_every_name(run, name):
+    doc = json.loads(run("show", name, "-f", "json").stdout)
+    assert doc["entity"]["id"] == "north-korea"
+
+
+def test_allegations_keep_who_asserts_and_who_denies(run):
+    doc = json.loads(run("claims", "--party", "north-korea", "--kind", "arms", "-f", "json").stdout)
+    (arms,) = doc["claims"]
+    assert (arms["status"], arms["asserted_by"], arms["denied_by"]) == (
+        "alleged", ["united-states", "south-korea"], ["russia", "north-korea"],
+    )
+
+
+def test_differing_troop_figures_are_separate_and_related(run):
+    doc = json.loads(run("claims", "--party", "north-korea", "--kind", "troops", "-f", "json").stdout)
+    figures = {c["id"]: c for c in doc["claims"] if c["quantity"]}
+    assert {c["quantity"]["amount"] for c in figures.values()} == {1500, 11000}
+    assert "north-korea-troops-kursk-11000" in figures["north-korea-troops-training-1500"]["related"]
+
+
+def test_china_trade_series(run):
+    out = run("figures", "--party", "china", "--kind", "trade").stdout
+    assert [line.split("\t")[1:4] for line in out.splitlines()] == [
+        ["2021", "146.9", "USD billion"], ["2024", "244.8", "USD billion"],
+    ]
