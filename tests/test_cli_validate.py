@@ -61,6 +61,26 @@ CASES = {
         "    citations: []\n",
         "{f}:24: citations: must not be empty",
     ),
+    "end-without-date": (
+        "claims/troops.yaml", "    date: null\n", "    date: null\n    end: 2024\n",
+        "{f}:6: end: an end date needs a start date: every listing and date filter goes by `date`",
+    ),
+    "party-listed-twice": (
+        "claims/troops.yaml", "parties: [ruritania, borduria]\n    date: 2024-10", "parties: [ruritania, ruritania]\n    date: 2024-10",
+        "{f}:17: parties[1]: 'ruritania' is listed twice",
+    ),
+    "related-listed-twice": (
+        "claims/borduria.yaml", "related: [borduria-trade-2021]", "related: [borduria-trade-2021, borduria-trade-2021]",
+        "{f}:25: related[1]: 'borduria-trade-2021' is listed twice",
+    ),
+    "signed-without-date": (
+        "claims/borduria.yaml", "    date: 2023-03-03\n", "    date: null\n",
+        "{f}:9: treaty.signed: signed 2023-03-03 but the claim has no date; give it date: 2023-03-03",
+    ),
+    "alias-clashes-once-hyphens-fold": (
+        "entities.yaml", "aliases: [Bordurian Republic]", "aliases: [Bordurian Republic, Kingdom-of-Ruritania]",
+        "{f}:13: aliases[1]: 'Kingdom-of-Ruritania' already names entity 'ruritania'",
+    ),
     "empty-quote": (
         "claims/borduria.yaml", "quote: up from $9 billion in 2021", "quote: '  '",
         "{f}:38: citations[0].quote: quote is empty",

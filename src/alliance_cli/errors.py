@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -39,3 +40,16 @@ class UsageError(AllianceError):
     """The command line itself is wrong (a bad option value, a conflicting choice)."""
 
     exit_code = 2
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """`; did you mean 'iran'?` for the closest candidate, or nothing when none is close."""
+    lowered = {c.casefold(): c for c in candidates}
+    key = name.casefold()
+    # A truncated id ("alpha" for "alpha-report") is the commonest slip; then near-misses by spelling.
+    close = sorted(c for c in lowered if c.startswith(key)) if key else []
+    if not close:
+        import difflib  # only for a name that matched nothing: not worth importing on every run
+
+        close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    return f"; did you mean {lowered[close[0]]!r}?" if close else ""

@@ -209,6 +209,19 @@ class Entity:
     aliases: tuple[Text, ...] = ()
 
 
+def entity_names(entity: Entity) -> list[str]:
+    """Every name a user may type for an entity: id, name, ISO codes and aliases."""
+    names = [entity.id, entity.name, *entity.aliases]
+    names += [code for code in (entity.iso2, entity.iso3) if code]
+    return names
+
+
+def name_key(name: str) -> str:
+    """How names compare: "north korea", "North-Korea" and "north_korea" are the same name to a user."""
+    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
+
+
+
 @dataclass(frozen=True, slots=True)
 class Dataset:
     """A validated facts directory: claims in file order, and every record by id.

@@ -7,39 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import AllianceError, UsageError
-from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """`; did you mean 'iran'?` for the closest candidate, or nothing when none is close."""
-    lowered = {c.casefold(): c for c in candidates}
-    key = name.casefold()
-    # A truncated id ("alpha" for "alpha-report") is the commonest slip; then near-misses by spelling.
-    close = sorted(c for c in lowered if c.startswith(key)) if key else []
-    if not close:
-        import difflib  # only for a name that matched nothing: not worth importing on every run
-
-        close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
-
-
-def entity_names(entity: Entity) -> list[str]:
-    """Every name a user may type for an entity: id, name, ISO codes and aliases."""
-    names = [entity.id, entity.name, *entity.aliases]
-    names += [code for code in (entity.iso2, entity.iso3) if code]
-    return names
-
-
-def _key(name: str) -> str:
-    # "north korea", "North-Korea" and "north_korea" are the same name to a user.
-    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
+from .errors import AllianceError, UsageError, suggest
+from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span, entity_names, name_key
 
 
 def find_entity(dataset: Dataset, name: str) -> Entity:
     """The entity a user means by id, name, alias or ISO code, case-insensitively."""
-    index = {_key(n): e for e in dataset.entities.values() for n in entity_names(e)}
-    entity = index.get(_key(name))
+    index = {name_key(n): e for e in dataset.entities.values() for n in entity_names(e)}
+    entity = index.get(name_key(name))
     if entity is None:
         hint = suggest(name, (e.id for e in dataset.entities.values()))
         if not hint:

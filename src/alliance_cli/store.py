@@ -19,6 +19,7 @@ from .model import (
     Entity,
     Source,
     date_span,
+    name_key,
     parse_partial_date,
 )
 
@@ -193,13 +194,13 @@ def _message(err: Any, cls: type) -> str:
             return f"expected text, found {_kind(given)}; put the value in quotes to keep it as written"
         return f"expected {expected}, found {_kind(given)}"
     if kind == "literal_error":
-        from .query import suggest
+        from .errors import suggest
 
         allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
         hint = suggest(given, allowed) if isinstance(given, str) else ""
         return f"{given!r} is not one of: {', '.join(allowed)}{hint}"
     if kind == "unexpected_keyword_argument":
-        from .query import suggest
+        from .errors import suggest
 
         *parent, key = err["loc"]
         return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
@@ -326,6 +327,19 @@ class _Checker:
                 self.add(f"only claims of kind 'treaty' take a treaty block (this one is '{c.kind}')", r.file, r.line("treaty"), "treaty")
             if self._check_date(r, c.treaty.signed, ("treaty", "signed")) and c.treaty.signed and c.date and c.treaty.signed != c.date:
                 self.add(f"signed {c.treaty.signed} but the claim is dated {c.date}", r.file, r.line("treaty", "signed"), "treaty.signed")
+            if c.treaty.signed and not c.date:
+                # Listings and date filters go by the claim's date: a signing date alone would be lost.
+                self.add(f"signed {c.treaty.signed} but the claim has no date; give it date: {c.treaty.signed}",
+                         r.file, r.line("treaty", "signed"), "treaty.signed")
+        if c.end and not c.date:
+            self.add("an end date needs a start date: every listing and date filter goes by `date`",
+                     r.file, r.line("end"), "end")
+        for field in ("parties", "asserted_by", "denied_by", "related"):
+            seen: set[str] = set()
+            for i, ref in enumerate(getattr(c, field)):
+                if ref in seen:
+                    self.add(f"{ref!r} is listed twice", r.file, r.line(field, i), f"{field}[{i}]")
+                seen.add(ref)
         q = c.quantity
         if q is not None:
             for name in ("amount", "lower", "upper"):
@@ -391,7 +405,7 @@ class _Checker:
             for i, name in enumerate((e.id, e.name, e.iso2, e.iso3, *e.aliases)):
                 if name is None:
                     continue
-                key = name.casefold()
+                key = name_key(name)  # the comparison `show` and `--party` make, so no name is ambiguous
                 if owner.setdefault(key, e.id) != e.id:
                     path = ("aliases", i - 4) if i >= 4 else (("id", "name", "iso2", "iso3")[i],)
                     self.add(f"{name!r} already names entity {owner[key]!r}", r.file, r.line(*path), _field(path))
@@ -400,7 +414,7 @@ class _Checker:
         self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...], exclude: str = ""
     ) -> None:
         if ref not in known and ref not in self.invalid_ids[what] and what not in self.unreadable:
-            from .query import suggest
+            from .errors import suggest
 
             hint = suggest(ref, (k for k in known if k != exclude))
             self.add(f"unknown {what} {ref!r}{hint}", r.file, r.line(*path), _field(path))
