@@ -20,12 +20,12 @@ borduria-pact-2023\t2023-03-03\ttreaty\truritania,borduria\treported\tRuritania 
 borduria-troops-500\t2024-10\ttroops\truritania,borduria\talleged by Syldavia\tSyldavian intelligence says about 500 troops were sent.\t[5]\tabout 500 troops
 borduria-troops-2000\tundated\ttroops\truritania,borduria\talleged by Syldavia; denied by Ruritania\tSyldavian officials allege that Ruritania sent 2,000 troops to Borduria.\t[6]\t2,000 troops
 
-[1]\tborduria-trade-2021\talpha-report\tAlpha Report\tup from $9 billion in 2021
-[2]\tborduria-trade-2023\talpha-report\tAlpha Report\tTrade between them reached $12.5 billion in 2023
-[3]\tborduria-pact-2023\talpha-report\tAlpha Report\tOn March 3, 2023, Ruritania and Borduria signed a "friendship pact" in Zenda
-[4]\tborduria-pact-2023\tbeta-bulletin\tBeta Bulletin\tRuritania's pact with Borduria, signed in 2023, covers defense and trade.
-[5]\tborduria-troops-500\tbeta-bulletin\tBeta Bulletin\tSyldavian intelligence says about 500 troops were sent in October 2024.
-[6]\tborduria-troops-2000\talpha-report\tAlpha Report\tOfficials in Syldavia allege that Ruritania sent 2,000 troops to Borduria; Ruritania denies it.
+[1]\tborduria-trade-2021\talpha-report\tAlpha Report\tup from $9 billion in 2021\t
+[2]\tborduria-trade-2023\talpha-report\tAlpha Report\tTrade between them reached $12.5 billion in 2023\t
+[3]\tborduria-pact-2023\talpha-report\tAlpha Report\tOn March 3, 2023, Ruritania and Borduria signed a "friendship pact" in Zenda\t
+[4]\tborduria-pact-2023\tbeta-bulletin\tBeta Bulletin\tRuritania's pact with Borduria, signed in 2023, covers defense and trade.\tThe bulletin gives the year only.
+[5]\tborduria-troops-500\tbeta-bulletin\tBeta Bulletin\tSyldavian intelligence says about 500 troops were sent in October 2024.\t
+[6]\tborduria-troops-2000\talpha-report\tAlpha Report\tOfficials in Syldavia allege that Ruritania sent 2,000 troops to Borduria; Ruritania denies it.\t
 """
 
 

@@ -15,7 +15,8 @@ def test_treaties_grouped_by_year_newest_first(run):
         "| 2023-03-03 | treaty | Ruritania and Borduria signed a friendship pact in Zenda with a mutual defense clause. "
         "| reported | [^1][^2] |\n\n"
         '[^1]: Alpha Report — Alpha News (article, 2024-11): “On March 3, 2023, Ruritania and Borduria signed a "friendship pact" in Zenda”\n'
-        "[^2]: Beta Bulletin (podcast): “Ruritania's pact with Borduria, signed in 2023, covers defense and trade.”\n"
+        "[^2]: Beta Bulletin (podcast): “Ruritania's pact with Borduria, signed in 2023, covers defense and trade.” "
+        "(The bulletin gives the year only.)\n"
     )
 
 
@@ -78,7 +79,7 @@ def test_claim_unknown_suggests(run):
 
 def test_cite_text(run):
     assert run("cite", "borduria-troops-500").stdout == (
-        "Syldavian intelligence says about 500 troops were sent. (claim borduria-troops-500, alleged)\n\n"
+        "Syldavian intelligence says about 500 troops were sent. (claim borduria-troops-500, alleged by Syldavia)\n\n"
         "[1] “Beta Bulletin” (podcast, n.d.).\n"
         "    “Syldavian intelligence says about 500 troops were sent in October 2024.”\n"
     )
@@ -111,11 +112,20 @@ def test_about_counts_by_kind(run):
     assert rows["cite as"].startswith("alliance-cli dataset, version 0.1.0 (")
 
 
-def test_figures_rows_keep_units_dates_and_marks(run):
+def test_figures_rows_keep_units_dates_sources_and_quotes(run):
     assert run("figures", "--kind", "trade").stdout == (
-        "Borduria–Ruritania trade\t2021\t9\tUSD billion\tFalse\treported\tborduria-trade-2021\talpha-report\t[1]\n"
-        "Borduria–Ruritania trade\t2023\t12.5\tUSD billion\tFalse\treported\tborduria-trade-2023\talpha-report\t[2]\n"
+        "Borduria–Ruritania trade\t2021\t9\tUSD billion\t\t\tFalse\treported\tborduria-trade-2021\talpha-report"
+        "\tup from $9 billion in 2021\n"
+        "Borduria–Ruritania trade\t2023\t12.5\tUSD billion\t\t\tFalse\treported\tborduria-trade-2023\talpha-report"
+        "\tTrade between them reached $12.5 billion in 2023\n"
     )
+
+
+def test_figures_rows_say_who_alleges_and_who_denies(run):
+    rows = [line.split("\t") for line in run("figures", "--kind", "troops").stdout.splitlines()]
+    assert [(r[2], r[7]) for r in rows] == [
+        ("500", "alleged by Syldavia"), ("2000", "alleged by Syldavia; denied by Ruritania"),
+    ]
 
 
 def test_figures_bar_chart_on_a_terminal(run):
@@ -139,3 +149,23 @@ def test_figures_bar_chart_on_a_terminal(run):
         "2023        ████████████████████████████████████████  12.5 USD billion  [2]",
     ]
     assert "[1]  Alpha Report — Alpha News (article, 2024-11)" in lines
+
+
+def test_large_figures_keep_every_digit(run, facts_copy):
+    path = facts_copy / "claims" / "troops.yaml"
+    path.write_text(path.read_text().replace(
+        "quantity: {amount: 2000, unit: troops}", "quantity: {amount: 1234567, unit: troops, lower: 1234000, upper: 12345678.9}"))
+    out = run("--facts", str(facts_copy), "claims", "--search", "2,000").stdout
+    assert out.splitlines()[0].endswith("\t1,234,567 troops (1,234,000–12,345,678.9)")
+
+
+def test_notes_reach_plain_csv_and_cite(run):
+    note = "The bulletin gives the year only."
+    assert run("claim", "borduria-pact-2023").stdout.splitlines()[-1].endswith(f"\t{note}")
+    import csv as csv_module
+    import io
+
+    rows = {r["id"]: r for r in csv_module.DictReader(io.StringIO(run("export", "-f", "csv").stdout))}
+    assert rows["borduria-pact-2023"]["notes"] == f"; {note}"
+    assert rows["borduria-trade-2021"]["notes"] == ""
+    assert f"    Note: {note}" in run("cite", "borduria-pact-2023").stdout.splitlines()

@@ -57,3 +57,15 @@ def test_china_trade_series(run):
     assert [line.split("\t")[1:4] for line in out.splitlines()] == [
         ["2021", "146.9", "USD billion"], ["2024", "244.8", "USD billion"],
     ]
+
+
+def test_cite_keys_stay_unique_when_a_source_is_quoted_twice(run):
+    items = json.loads(run("cite", "russia-north-korea-treaty-2024", "-f", "csl-json").stdout)
+    assert [i["id"] for i in items] == [
+        "rksnews-strategic-partnerships:russia-north-korea-treaty-2024",
+        "rksnews-strategic-partnerships:russia-north-korea-treaty-2024:2",
+        "top-allies-slideshow:russia-north-korea-treaty-2024",
+    ]
+    assert "Note: Section heading; the source of the treaty's name." in items[1]["note"]
+    bib = run("cite", "russia-north-korea-treaty-2024", "-f", "bibtex").stdout
+    assert bib.count("@misc{rksnews-strategic-partnerships:russia-north-korea-treaty-2024,") == 1

@@ -14,7 +14,7 @@ CLAIM_COLUMNS = (
     "id", "date", "end", "kind", "parties", "statement", "status", "asserted_by", "denied_by",
     "quantity_amount", "quantity_unit", "quantity_lower", "quantity_upper", "quantity_approximate",
     "treaty_name", "treaty_signed", "treaty_place", "treaty_obligations", "treaty_mutual_defense",
-    "related", "source_count", "sources", "quotes",
+    "related", "source_count", "sources", "quotes", "notes",
 )
 JOIN = "; "
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula by a spreadsheet.
@@ -43,6 +43,7 @@ def claim_row(claim: Claim) -> tuple[Any, ...]:
         t and t.name, t and t.signed, t and t.place, t and JOIN.join(t.obligations), t and t.mutual_defense,
         JOIN.join(claim.related), len({c.source for c in claim.citations}),
         JOIN.join(c.source for c in claim.citations), JOIN.join(c.quote for c in claim.citations),
+        JOIN.join(c.note or "" for c in claim.citations) if any(c.note for c in claim.citations) else "",
     )
 
 

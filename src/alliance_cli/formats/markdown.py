@@ -25,9 +25,7 @@ def listing(view: Listing) -> str:
     if view.subtitle:
         out += [_cell(view.subtitle), ""]
     numbered = view.numbered_citations()
-    marks: dict[str, str] = {}
-    for n, claim, _ in numbered:
-        marks[claim.id] = marks.get(claim.id, "") + f"[^{n}]"
+    marks = view.marks("[^{}]")
     for heading, claims in view.groups():
         if heading:
             out += [f"### {_cell(heading)}", ""]
@@ -38,7 +36,8 @@ def listing(view: Listing) -> str:
         out.append("")
     for n, claim, cit in numbered:
         src = view.dataset.sources[cit.source]
-        out.append(f"[^{n}]: {_cell(source_line(src))}: “{_cell(cit.quote)}”")
+        note = f" ({_cell(cit.note)})" if cit.note else ""
+        out.append(f"[^{n}]: {_cell(source_line(src))}: “{_cell(cit.quote)}”{note}")
     if numbered:
         out.append("")
     return "\n".join(out)

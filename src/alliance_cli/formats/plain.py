@@ -11,11 +11,9 @@ def _line(*fields: object) -> str:
 
 def listing(view: Listing) -> str:
     """Claim lines (id, date, kind, parties, status, statement, citation marks, figure or treaty
-    details), a blank line, then citation lines ([n], claim id, source id, source title, quote)."""
-    marks: dict[str, str] = {}
+    details), a blank line, then citation lines ([n], claim id, source id, source title, quote, note)."""
     numbered = view.numbered_citations()
-    for n, claim, _ in numbered:
-        marks[claim.id] = marks.get(claim.id, "") + f"[{n}]"
+    marks = view.marks()
     out = [
         _line(c.id, when(c), c.kind, ",".join(c.parties), status_text(view.dataset, c), c.statement, marks[c.id],
               "; ".join(d for d in (quantity_text(c), treaty_text(c)) if d))
@@ -24,7 +22,7 @@ def listing(view: Listing) -> str:
     if numbered:
         out.append("\n")
         out += [
-            _line(f"[{n}]", claim.id, cit.source, view.dataset.sources[cit.source].title, cit.quote)
+            _line(f"[{n}]", claim.id, cit.source, view.dataset.sources[cit.source].title, cit.quote, cit.note)
             for n, claim, cit in numbered
         ]
     return "".join(out)

@@ -24,9 +24,7 @@ def listing(view: Listing) -> list[RenderableType]:
         out.append(_t(view.title, "bold"))
     if view.subtitle:
         out.append(_t(view.subtitle, "dim"))
-    marks: dict[str, list[int]] = {}
-    for n, claim, _ in view.numbered_citations():
-        marks.setdefault(claim.id, []).append(n)
+    marks = view.marks()
     if not view.claims:
         out.append(_t("no claims match", "dim"))
         return out
@@ -46,7 +44,7 @@ def listing(view: Listing) -> list[RenderableType]:
             # Related claims already sit next to this one; `alliance claim ID` lists them by id.
             statement.append("\n").append(_t(claim.id, "dim"))
             sources = len({c.source for c in claim.citations})
-            cites = "".join(f"[{n}]" for n in marks[claim.id])
+            cites = marks[claim.id]
             table.add_row(
                 _t(when(claim)),
                 _t(claim.kind.replace("-", " ")),  # "military cooperation" can wrap; plain keeps the id
@@ -91,9 +89,7 @@ def figures(view: Figures) -> list[RenderableType]:
     if not view.series:
         return [_t("no figures match", "dim")]
     listing = figures_listing(view)
-    marks: dict[str, str] = {}
-    for n, claim, _ in listing.numbered_citations():
-        marks[claim.id] = marks.get(claim.id, "") + f"[{n}]"
+    marks = listing.marks()
     out: list[RenderableType] = []
     for s in view.series:
         table = Table(box=None, pad_edge=False, show_header=False, title=_t(f"{s.name} ({s.unit})", "bold"),

@@ -59,6 +59,13 @@ class Listing:
                 out.append((len(out) + 1, claim, cit))
         return out
 
+    def marks(self, template: str = "[{}]") -> dict[str, str]:
+        """Each claim's citation marks, `[1][2]` (or `[^1][^2]` with template "[^{}]"), by claim id."""
+        marks = {claim.id: "" for claim in self.claims}
+        for n, claim, _ in self.numbered_citations():
+            marks[claim.id] += template.format(n)
+        return marks
+
     def groups(self) -> list[tuple[str | None, list[Claim]]]:
         """The claims under one heading, or under a heading per year (undated last) when by_year."""
         if not self.by_year:
@@ -114,10 +121,15 @@ def quantity_text(claim: Claim) -> str:
     q = claim.quantity
     if q is None:
         return ""
-    text = f"{'about ' if q.approximate else ''}{q.amount:,g} {q.unit}"
+    text = f"{'about ' if q.approximate else ''}{_figure(q.amount)} {q.unit}"
     if q.lower is not None or q.upper is not None:
-        text += f" ({'' if q.lower is None else f'{q.lower:,g}'}–{'' if q.upper is None else f'{q.upper:,g}'})"
+        text += f" ({_figure(q.lower)}–{_figure(q.upper)})"
     return text
+
+
+def _figure(x: float | None) -> str:
+    """1234567 as 1,234,567 and 244.8 as 244.8: every digit the data has, none it lacks."""
+    return "" if x is None else f"{number(x):,}"
 
 
 def treaty_text(claim: Claim) -> str:
@@ -153,16 +165,16 @@ def figures_listing(view: Figures) -> Listing:
 
 
 def figures_rows(view: Figures) -> Rows:
-    """A chart as rows, one per figure, for every format but the terminal's bar chart."""
-    marks: dict[str, str] = {}
-    for n, claim, _ in figures_listing(view).numbered_citations():
-        marks[claim.id] = marks.get(claim.id, "") + f"[{n}]"
+    """A chart as rows, one per figure, each carrying its own sources and quotes (no marks that a
+    row format could not resolve), for every format but the terminal's bar chart."""
     rows = []
     for s in view.series:
         for c in s.claims:
             q = c.quantity
             assert q is not None
-            rows.append((s.name, c.date, number(q.amount), q.unit, q.approximate, c.status, c.id,
-                         "; ".join(dict.fromkeys(cit.source for cit in c.citations)), marks[c.id]))
-    columns = ("series", "date", "amount", "unit", "approximate", "status", "claim", "sources", "citations")
+            rows.append((s.name, c.date, number(q.amount), q.unit, number(q.lower), number(q.upper), q.approximate,
+                         status_text(view.dataset, c), c.id, "; ".join(cit.source for cit in c.citations),
+                         " | ".join(cit.quote for cit in c.citations)))
+    columns = ("series", "date", "amount", "unit", "lower", "upper", "approximate", "status", "claim", "sources",
+               "quotes")
     return Rows(columns, rows, title="Figures", key="figures")
