@@ -169,3 +169,68 @@ def test_notes_reach_plain_csv_and_cite(run):
     assert rows["borduria-pact-2023"]["notes"] == f"; {note}"
     assert rows["borduria-trade-2021"]["notes"] == ""
     assert f"    Note: {note}" in run("cite", "borduria-pact-2023").stdout.splitlines()
+
+
+def test_treaties_number_citations_down_the_page_with_undated_last(run, facts_copy):
+    path = facts_copy / "claims" / "borduria.yaml"
+    path.write_text(path.read_text() + """\
+  - id: borduria-undated-accord
+    kind: treaty
+    parties: [ruritania, borduria]
+    statement: Ruritania and Borduria have an accord.
+    citations:
+      - source: alpha-report
+        quote: Trade between them
+""")
+    out = run("--facts", str(facts_copy), "treaties", "-f", "markdown").stdout
+    assert [line for line in out.splitlines() if line.startswith(("### ", "| 20", "| undated"))] == [
+        "### 2023",
+        "| 2023-03-03 | treaty | Ruritania and Borduria signed a friendship pact in Zenda with a mutual defense clause. "
+        "| reported | [^1][^2] |",
+        "### undated",
+        "| undated | treaty | Ruritania and Borduria have an accord. | reported | [^3] |",
+    ]
+    assert [line.split("\t")[0] for line in run("--facts", str(facts_copy), "treaties").stdout.splitlines()[:2]] == [
+        "borduria-pact-2023", "borduria-undated-accord",
+    ]
+
+
+def test_count_by_with_limit_counts_everything_then_keeps_the_top_rows(run):
+    assert run("claims", "--count-by", "kind", "--limit", "2").stdout == "trade\t2\ntroops\t2\n"
+
+
+def test_claims_in_a_subfolder_are_refused_not_skipped(run, facts_copy, monkeypatch):
+    (facts_copy / "claims" / "more").mkdir()
+    (facts_copy / "claims" / "more" / "extra.yaml").write_text("claims: []\n")
+    monkeypatch.chdir(facts_copy.parent)
+    result = run("--facts", "facts", "validate")
+    assert (result.exit_code, result.stderr) == (
+        1, "facts/claims/more: claims files in a subfolder are not read: move them into facts/claims\n",
+    )
+
+
+def test_export_to_a_folder_path_is_refused(run, tmp_path):
+    result = run("export", "-f", "csv", "-o", f"{tmp_path}/new/")
+    assert (result.exit_code, result.stderr) == (1, f"{tmp_path}/new/: is a folder: give a file name to write to\n")
+    assert not (tmp_path / "new").exists()
+    result = run("export", "-f", "csv", "-o", str(tmp_path))
+    assert (result.exit_code, result.stderr) == (1, f"{tmp_path}: is a folder: give a file name to write to\n")
+
+
+def test_sqlite_export_gets_the_same_permissions_as_csv(run, tmp_path):
+    run("export", "-f", "csv", "-o", str(tmp_path / "a.csv"))
+    run("export", "-f", "sqlite", "-o", str(tmp_path / "a.db"))
+    assert (tmp_path / "a.db").stat().st_mode == (tmp_path / "a.csv").stat().st_mode
+
+
+def test_a_stdout_that_cannot_encode_gets_escapes_not_a_crash(mini_facts):
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", "from alliance_cli.cli import main; main()", "sources"],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "ascii"}, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"alpha-report\tAlpha Report" in proc.stdout

@@ -163,12 +163,13 @@ FormatOption = Annotated[
                  case_sensitive=False),
 ]
 OutputOption = Annotated[
-    Optional[Path],
-    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout; '-' is stdout.", dir_okay=False),
+    Optional[str],  # text, not Path: Path("out/") drops the slash that says the user named a folder
+    typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout; '-' is stdout.",
+                 metavar="FILE"),
 ]
 
 
-def emit(view: Listing | Rows, fmt: OutputFormat | None, output: Path | None = None, bom: bool = False) -> None:
+def emit(view: Listing | Rows, fmt: OutputFormat | None, output: str | None = None, bom: bool = False) -> None:
     """Render a view in the chosen format and write it to stdout or, atomically, to a file."""
     from .formats import render
 
@@ -184,23 +185,37 @@ def emit(view: Listing | Rows, fmt: OutputFormat | None, output: Path | None = N
         return
     text = ("\ufeff" if bom else "") + rendered
     if output is None or str(output) == "-":
-        if sys.stdout.isatty():
-            from .formats.view import terminal_safe
-
-            # CSV stays exact in a file or a pipe, but a terminal would act on escapes in the data.
-            text = terminal_safe(text)
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
     else:
         write_atomically(output, text.encode("utf-8"))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a failure leaves `path` as it was."""
+def write_stdout(text: str) -> None:
+    """Data to stdout: exact in a pipe, inert on a terminal, and never a crash on a narrow encoding."""
+    if sys.stdout.isatty():
+        from .formats.view import terminal_safe
+
+        # CSV stays exact in a file or a pipe, but a terminal would act on escapes in the data.
+        text = terminal_safe(text)
+    try:
+        # A stdout that cannot encode a character (PYTHONIOENCODING=ascii, an old Windows console)
+        # shows it as an escape rather than failing halfway through the output.
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def write_atomically(name: str, data: bytes) -> None:
+    """Write to a temporary file beside `name`, then rename: a failure leaves `name` as it was."""
     import tempfile
 
     from .errors import Problem
 
+    path = Path(name)
+    if name.endswith(("/", os.sep)) or path.is_dir():
+        raise AllianceError(Problem("is a folder: give a file name to write to", name))
     directory = path.parent if str(path.parent) else Path(".")
     try:
         mode = _file_mode(path)
@@ -399,7 +414,10 @@ SearchOption = Annotated[
 ]
 ContestedOption = Annotated[bool, typer.Option("--contested", help="Only alleged, denied or disputed claims.")]
 SingleOption = Annotated[bool, typer.Option("--single-source", help="Only claims that rest on one source.")]
-LimitOption = Annotated[Optional[int], typer.Option("--limit", "-n", min=0, help="At most N claims.")]
+LimitOption = Annotated[
+    Optional[int], typer.Option("--limit", "-n", min=0, help="At most N claims, the first in the output's order "
+                                                             "(with --count-by: the first N counts).")
+]
 
 
 def _filters(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
@@ -432,11 +450,12 @@ def claims(
 
     ds = _dataset()
     chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
-    chosen = _limited(sorted(chosen, key=sort_key), limit)
     if count_by:
+        # Count every matching claim; --limit then keeps the first N rows of counts.
         column, rows = facet(ds, chosen, count_by)
-        emit(Rows((column, "claims"), rows, title=f"Claims by {column}", key="counts"), fmt)
+        emit(Rows((column, "claims"), _limited(rows, limit), title=f"Claims by {column}", key="counts"), fmt)
         return
+    chosen = _limited(sorted(chosen, key=sort_key), limit)
     emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
 
 
@@ -472,7 +491,9 @@ def treaties(
 
     ds = _dataset()
     chosen = _filters(ds, party, ["treaty"], since=since, until=until, year=year).apply(ds)
-    chosen = sorted(chosen, key=sort_key, reverse=True)
+    # Newest first, undated last: the order the year headings show, so citations number down the page.
+    dated = sorted((c for c in chosen if c.date), key=sort_key, reverse=True)
+    chosen = dated + [c for c in chosen if not c.date]
     emit(Listing(ds, chosen, title="Treaties and agreements", by_year="newest"), fmt)
 
 
@@ -501,9 +522,9 @@ def export(
     if fmt is OutputFormat.sqlite:
         if output is None or str(output) == "-":
             raise UsageError("--format sqlite writes a database file: give --output FILE")
-        from .formats.sqlite import write_database
+        from .formats.sqlite import database
 
-        write_database(Listing(ds, chosen, everything=everything), output)
+        write_atomically(output, database(Listing(ds, chosen, everything=everything)))
         return
     emit(Listing(ds, chosen, everything=everything), fmt, output, bom=excel and fmt is OutputFormat.csv)
 
@@ -574,7 +595,7 @@ def cite(
     ds = _dataset()
     claim = find_claim(ds, claim_id)
     render = {CiteFormat.text: citations.text, CiteFormat.bibtex: citations.bibtex, CiteFormat.csl_json: citations.csl_json}
-    sys.stdout.write(render[fmt](ds, claim))
+    write_stdout(render[fmt](ds, claim))
 
 
 @command()

@@ -62,6 +62,11 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
     # read_yaml rather than skipped, so no file of claims is ever left out silently.
     claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
+    nested = sorted(p for p in entries if p.is_dir() and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
+    if nested:
+        # Claims files are read from claims/ itself; one in a subfolder would be left out without a word.
+        raise AllianceError(*(Problem("claims files in a subfolder are not read: move them into "
+                                      f"{_display(claims_dir)}", _display(p)) for p in nested))
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
 
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
-from pathlib import Path
 
-from ..errors import AllianceError
 from .view import Listing
 
 SCHEMA = """
@@ -42,27 +38,15 @@ CREATE TABLE related_claims (
 """
 
 
-def write_database(view: Listing, path: Path) -> None:
-    """Build the database in a temporary file beside `path`, then rename it into place."""
-    directory = path.parent if str(path.parent) else Path(".")
+def database(view: Listing) -> bytes:
+    """The database file's bytes, built in memory: the caller writes them (atomically) where asked."""
+    db = sqlite3.connect(":memory:")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        os.close(fd)
-    except OSError as e:
-        raise AllianceError(f"{path}: cannot write: {e.strerror or e}") from None
-    try:
-        db = sqlite3.connect(tmp)
-        try:
-            _fill(db, view)
-            db.commit()
-        finally:
-            db.close()
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, (OSError, sqlite3.Error)):
-            raise AllianceError(f"{path}: cannot write: {e}") from None
-        raise
+        _fill(db, view)
+        db.commit()
+        return db.serialize()
+    finally:
+        db.close()
 
 
 def _fill(db: sqlite3.Connection, view: Listing) -> None:
