@@ -298,7 +298,7 @@ def show(
     ds = _dataset()
     entity = find_entity(ds, name)
     claims = order_with_related(claims_about(ds, entity))
-    n_sources = len(sources_of(ds, claims))
+    n_sources = len(sources_of(claims))
     codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
     title = f"{entity.name} ({entity.kind}{', ' + codes if codes else ''})"
     subtitle = f"{len(claims)} claim{'s' * (len(claims) != 1)} from {n_sources} source{'s' * (n_sources != 1)}"
@@ -374,12 +374,11 @@ def sources_list(fmt: FormatOption = None) -> None:
 
     Example: alliance sources
     """
+    from .query import count_by
+
     ds = _dataset()
-    counts = {sid: 0 for sid in ds.sources}
-    for claim in ds.claims:
-        for sid in {c.source for c in claim.citations}:
-            counts[sid] += 1
-    rows = [(s.id, s.title, s.outlet, s.kind, counts[s.id]) for s in ds.sources.values()]
+    counts = dict(count_by(ds, ds.claims, "source")[1])
+    rows = [(s.id, s.title, s.outlet, s.kind, counts.get(s.id, 0)) for s in ds.sources.values()]
     emit(Rows(("id", "title", "outlet", "kind", "claims"), rows, title="Sources", key="sources"), fmt)
 
 

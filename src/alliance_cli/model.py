@@ -117,10 +117,6 @@ def date_span(text: str) -> tuple[str, str]:
     return f"{year:04d}-01-01", f"{year:04d}-12-31"
 
 
-def date_precision(text: str) -> str:
-    return ("year", "month", "day")[text.count("-")]
-
-
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A figure with its unit: `244.8 USD billion`, `about 1,500 troops`."""
@@ -173,10 +169,6 @@ class Claim:
     quantity: Quantity | None = None
     treaty: Treaty | None = None
     related: tuple[Slug, ...] = ()
-
-    @property
-    def contested(self) -> bool:
-        return self.status in CONTESTED
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ def claims_about(dataset: Dataset, entity: Entity) -> list[Claim]:
     return [c for c in dataset.candidates(parties=(entity.id,)) if entity.id in c.parties]
 
 
-def sources_of(dataset: Dataset, claims: Iterable[Claim]) -> list[str]:
+def sources_of(claims: Iterable[Claim]) -> list[str]:
     """Source ids behind the given claims, in order of first citation."""
     seen: dict[str, None] = {}
     for c in claims:
@@ -203,23 +203,23 @@ def count_by(dataset: Dataset, claims: Iterable[Claim], facet: str) -> tuple[str
     """Claims counted per value of one facet, most first (ties alphabetical)."""
     if facet not in COUNT_BY:
         raise UsageError(f"--count-by: cannot count by {facet!r}{suggest(facet, COUNT_BY)} (choose {', '.join(COUNT_BY)})")
+    keys = {
+        "kind": lambda c: [c.kind],
+        "status": lambda c: [c.status],
+        "party": lambda c: c.parties,
+        "source": lambda c: dict.fromkeys(cit.source for cit in c.citations),  # a claim counts once per source
+        "year": lambda c: [c.date[:4] if c.date else "undated"],
+    }[facet]
+    counts = ranked(key for c in claims for key in keys(c))
+    return facet, sorted(counts) if facet == "year" else counts
+
+
+def ranked(values: Iterable[str]) -> list[tuple[str, int]]:
+    """How often each value occurs, most first (ties alphabetical)."""
     counts: dict[str, int] = {}
-    for c in claims:
-        if facet == "kind":
-            keys = [c.kind]
-        elif facet == "status":
-            keys = [c.status]
-        elif facet == "party":
-            keys = list(c.parties)
-        elif facet == "source":
-            keys = list(dict.fromkeys(cit.source for cit in c.citations))
-        else:
-            keys = [c.date[:4] if c.date else "undated"]
-        for key in keys:
-            counts[key] = counts.get(key, 0) + 1
-    if facet == "year":
-        return facet, sorted(counts.items())
-    return facet, sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,10 +267,7 @@ def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: tuple[P
         day = datetime.fromtimestamp(newest, tz=timezone.utc).date().isoformat() if newest else "unknown"
 
     def tally(values: Iterable[str]) -> str:
-        counts: dict[str, int] = {}
-        for v in values:
-            counts[v] = counts.get(v, 0) + 1
-        return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return ", ".join(f"{k} {n}" for k, n in ranked(values))
 
     n_quotes = sum(len(c.citations) for c in dataset.claims)
     return [
