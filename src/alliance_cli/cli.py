@@ -377,7 +377,7 @@ def sources_list(fmt: FormatOption = None) -> None:
     from .query import count_by
 
     ds = _dataset()
-    counts = dict(count_by(ds, ds.claims, "source")[1])
+    counts = dict(count_by(ds.claims, "source"))
     rows = [(s.id, s.title, s.outlet, s.kind, counts.get(s.id, 0)) for s in ds.sources.values()]
     emit(Rows(("id", "title", "outlet", "kind", "claims"), rows, title="Sources", key="sources"), fmt)
 
@@ -451,8 +451,8 @@ def claims(
     chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
     if count_by:
         # Count every matching claim; --limit then keeps the first N rows of counts.
-        column, rows = facet(ds, chosen, count_by)
-        emit(Rows((column, "claims"), _limited(rows, limit), title=f"Claims by {column}", key="counts"), fmt)
+        rows = facet(chosen, count_by)
+        emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
     chosen = _limited(sorted(chosen, key=sort_key), limit)
     emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)

@@ -199,7 +199,7 @@ def find_claim(dataset: Dataset, claim_id: str) -> Claim:
 COUNT_BY = ("kind", "party", "status", "source", "year")
 
 
-def count_by(dataset: Dataset, claims: Iterable[Claim], facet: str) -> tuple[str, list[tuple[str, int]]]:
+def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
     """Claims counted per value of one facet, most first (ties alphabetical)."""
     if facet not in COUNT_BY:
         raise UsageError(f"--count-by: cannot count by {facet!r}{suggest(facet, COUNT_BY)} (choose {', '.join(COUNT_BY)})")
@@ -211,7 +211,7 @@ def count_by(dataset: Dataset, claims: Iterable[Claim], facet: str) -> tuple[str
         "year": lambda c: [c.date[:4] if c.date else "undated"],
     }[facet]
     counts = ranked(key for c in claims for key in keys(c))
-    return facet, sorted(counts) if facet == "year" else counts
+    return sorted(counts) if facet == "year" else counts
 
 
 def ranked(values: Iterable[str]) -> list[tuple[str, int]]:

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import AllianceError, Problem
+from .errors import AllianceError, Problem, suggest
 from .model import (
     SLUG_RE,
     Claim,
@@ -199,14 +199,10 @@ def _message(err: Any, cls: type) -> str:
             return f"expected text, found {_kind(given)}; put the value in quotes to keep it as written"
         return f"expected {expected}, found {_kind(given)}"
     if kind == "literal_error":
-        from .errors import suggest
-
         allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
         hint = suggest(given, allowed) if isinstance(given, str) else ""
         return f"{given!r} is not one of: {', '.join(allowed)}{hint}"
     if kind == "unexpected_keyword_argument":
-        from .errors import suggest
-
         *parent, key = err["loc"]
         return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
     return _PYDANTIC_MESSAGES.get(kind, err["msg"])
@@ -419,8 +415,6 @@ class _Checker:
         self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...], exclude: str = ""
     ) -> None:
         if ref not in known and ref not in self.invalid_ids[what] and what not in self.unreadable:
-            from .errors import suggest
-
             hint = suggest(ref, (k for k in known if k != exclude))
             self.add(f"unknown {what} {ref!r}{hint}", r.file, r.line(*path), _field(path))
 

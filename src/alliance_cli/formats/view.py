@@ -158,7 +158,6 @@ def record(value: Claim | Source | Entity) -> dict[str, Any]:
     return dataclasses.asdict(value)
 
 
-
 def figures_listing(view: Figures) -> Listing:
     """The claims behind a chart, for numbering and listing their citations."""
     return Listing(view.dataset, [c for s in view.series for c in s.claims])
