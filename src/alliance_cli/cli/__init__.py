@@ -1,0 +1,14 @@
+"""The `alliance` command: parse arguments, call store and query, hand the result to a format.
+
+`common` holds the app and what every command shares; each other module registers a group of
+commands on it, in the order `--help` lists them.
+"""
+
+from __future__ import annotations
+
+import os  # noqa: F401 - tests patch os functions through this module
+
+from . import data, lookup  # noqa: F401 - registers the commands
+from .common import app, emit, main, write_atomically, write_stdout
+
+__all__ = ["app", "emit", "main", "write_atomically", "write_stdout"]

@@ -1,0 +1,209 @@
+"""Commands that look things up: show, claims, timeline, treaties, figures, source, claim, sources, about."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__
+from ..formats.view import Listing, Rows
+from .common import (
+    ContestedOption,
+    FormatOption,
+    KindOption,
+    LimitOption,
+    PartyOption,
+    SearchOption,
+    SinceOption,
+    SingleOption,
+    SourceOption,
+    StatusOption,
+    UntilOption,
+    YearOption,
+    command,
+    emit,
+    _complete_claims,
+    _complete_entities,
+    _complete_sources,
+    _dataset,
+    _filters,
+    _limited,
+    _state,
+)
+
+
+@command()
+def show(
+    name: Annotated[str, typer.Argument(help="A partner of Russia: id, name, alias or ISO code (iran, DPRK, kp).",
+                                        autocompletion=_complete_entities)],
+    fmt: FormatOption = None,
+) -> None:
+    """Everything on one partner of Russia, in date order, with numbered citations.
+
+    Example: alliance show iran
+    """
+    from ..query import claims_about, find_entity, order_with_related, sources_of
+
+    ds = _dataset()
+    entity = find_entity(ds, name)
+    claims = order_with_related(claims_about(ds, entity))
+    n_sources = len(sources_of(claims))
+    codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
+    title = f"{entity.name} ({entity.kind}{', ' + codes if codes else ''})"
+    subtitle = f"{len(claims)} claim{'s' * (len(claims) != 1)} from {n_sources} source{'s' * (n_sources != 1)}"
+    from ..formats.view import record
+
+    emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}), fmt)
+
+
+@command("sources")
+def sources_list(fmt: FormatOption = None) -> None:
+    """Each source with how many claims cite it.
+
+    Example: alliance sources
+    """
+    from ..query import count_by
+
+    ds = _dataset()
+    counts = dict(count_by(ds.claims, "source"))
+    rows = [(s.id, s.title, s.outlet, s.kind, counts.get(s.id, 0)) for s in ds.sources.values()]
+    emit(Rows(("id", "title", "outlet", "kind", "claims"), rows, title="Sources", key="sources"), fmt)
+
+
+@command()
+def claims(
+    party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
+    since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
+    contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    count_by: Annotated[
+        Optional[str], typer.Option("--count-by", help="Count claims by kind, party, status, source or year instead of listing them.")
+    ] = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Claims that match every given filter, in date order.
+
+    Example: alliance claims --party north-korea --kind arms --contested
+    """
+    from ..query import count_by as facet, sort_key
+
+    ds = _dataset()
+    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
+    if count_by:
+        # Count every matching claim; --limit then keeps the first N rows of counts.
+        rows = facet(chosen, count_by)
+        emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
+        return
+    chosen = _limited(sorted(chosen, key=sort_key), limit)
+    emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
+
+
+@command()
+def timeline(
+    party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
+    since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
+    contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    fmt: FormatOption = None,
+) -> None:
+    """All matching claims in date order, under a heading per year (oldest first).
+
+    Example: alliance timeline --party china
+    """
+    from ..query import sort_key
+
+    ds = _dataset()
+    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
+    chosen = _limited(sorted(chosen, key=sort_key), limit)
+    emit(Listing(ds, chosen, title="Timeline", by_year="oldest"), fmt)
+
+
+@command()
+def treaties(
+    year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Treaties and agreements under a heading per year, newest first, with their obligations.
+
+    Example: alliance treaties --year 2024
+    """
+    from ..query import sort_key
+
+    ds = _dataset()
+    chosen = _filters(ds, party, ["treaty"], since=since, until=until, year=year).apply(ds)
+    # Newest first, undated last: the order the year headings show, so citations number down the page.
+    dated = sorted((c for c in chosen if c.date), key=sort_key, reverse=True)
+    chosen = dated + [c for c in chosen if not c.date]
+    emit(Listing(ds, chosen, title="Treaties and agreements", by_year="newest"), fmt)
+
+
+@command("source")
+def source_show(
+    source_id: Annotated[str, typer.Argument(metavar="ID", help="A source id (see `alliance sources`).",
+                                             autocompletion=_complete_sources)],
+    fmt: FormatOption = None,
+) -> None:
+    """One source: its metadata and every claim citing it.
+
+    Example: alliance source rksnews-strategic-partnerships
+    """
+    from ..formats.view import record, source_line
+    from ..query import find_source, order_with_related
+
+    ds = _dataset()
+    src = find_source(ds, source_id)
+    chosen = order_with_related([c for c in ds.claims if any(cit.source == src.id for cit in c.citations)])
+    details = [f"{len(chosen)} claims", f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
+    if src.byline:
+        details.insert(0, f"by {src.byline}")
+    if src.cites:
+        details.append("cites " + ", ".join(src.cites))
+    if src.url:
+        details.append(src.url)
+    emit(Listing(ds, chosen, source_line(src), "; ".join(details), meta={"source": record(src)}), fmt)
+
+
+@command("claim")
+def claim_show(
+    claim_id: Annotated[str, typer.Argument(metavar="ID", help="A claim id.", autocompletion=_complete_claims)],
+    fmt: FormatOption = None,
+) -> None:
+    """One claim in full: every field, all citations with quotes, then its related claims.
+
+    Example: alliance claim russia-iran-treaty-2025
+    """
+    from ..query import find_claim
+
+    ds = _dataset()
+    claim = find_claim(ds, claim_id)
+    related = [ds.claims_by_id[r] for r in claim.related]
+    subtitle = f"related claims follow: {', '.join(claim.related)}" if related else "no related claims"
+    emit(Listing(ds, [claim, *related], f"Claim {claim.id}", subtitle), fmt)
+
+
+@command()
+def about(fmt: FormatOption = None) -> None:
+    """What the dataset is: version, date, counts by kind, and how to cite it.
+
+    Example: alliance about
+    """
+    from .. import DATASET_DATE
+    from ..query import about_rows
+    from ..store import resolve_facts_dir, shipped_facts_dir
+
+    ds = _dataset()
+    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
+    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about"), fmt)
+
+
+@command()
+def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOption = None) -> None:
+    """Numeric claims grouped into series (e.g. trade by year), with a bar chart on a terminal.
+
+    Example: alliance figures --party china --kind trade
+    """
+    from ..query import series
+
+    ds = _dataset()
+    chosen = _filters(ds, party, kind).apply(ds)
+    emit(series(ds, chosen), fmt)
+
