@@ -98,6 +98,6 @@ def test_bad_filter_values_are_usage_errors(run, args, message):
 
 def test_unknown_party_and_source_suggest(run):
     result = run("claims", "--party", "syldava")
-    assert (result.exit_code, result.stderr) == (1, "error: no entity 'syldava'; did you mean 'syldavia'?\n")
+    assert (result.exit_code, result.stderr) == (3, "error: no entity 'syldava'; did you mean 'syldavia'?\n")
     result = run("claims", "--source", "alpha")
-    assert (result.exit_code, result.stderr) == (1, "error: no source 'alpha'; did you mean 'alpha-report'?\n")
+    assert (result.exit_code, result.stderr) == (3, "error: no source 'alpha'; did you mean 'alpha-report'?\n")

@@ -48,14 +48,14 @@ def test_debug_prints_the_traceback_and_still_exits_70(run, broken_store, monkey
 
 def test_exit_codes_are_in_the_help(run):
     help_text = " ".join(run("--help").stdout.split())
-    assert ("Exit codes: 0 success; 1 invalid data, unknown name or failed check; 2 bad command line; "
-            "70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback).") in help_text
+    assert ("Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no such "
+            "name or id; 70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback).") in help_text
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/bad-input.md"])
 def test_exit_codes_are_documented(doc):
     text = (Path(__file__).parents[1] / doc).read_text()
-    assert all(f"| {code} |" in text for code in (0, 1, 2, 70))
+    assert all(f"| {code} |" in text for code in (0, 1, 2, 3, 70))
 
 
 def test_bad_command_line_exits_2(run):

@@ -60,14 +60,14 @@ def test_show_matches_hyphenated_and_spaced_names(run, name):
 
 def test_show_unknown_country_suggests(run):
     result = run("show", "bordria")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stdout == ""
     assert result.stderr == "error: no entity 'bordria'; did you mean 'borduria'?\n"
 
 
 def test_show_unknown_country_without_close_match(run):
     result = run("show", "atlantis")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stderr == "error: no entity 'atlantis'\n"
 
 

@@ -54,7 +54,7 @@ def test_source_shows_metadata_and_its_claims(run):
 
 def test_source_unknown_suggests(run):
     result = run("source", "beta")
-    assert (result.exit_code, result.stderr) == (1, "error: no source 'beta'; did you mean 'beta-bulletin'?\n")
+    assert (result.exit_code, result.stderr) == (3, "error: no source 'beta'; did you mean 'beta-bulletin'?\n")
 
 
 def test_claim_shows_all_fields_then_related(run):
@@ -74,7 +74,7 @@ def test_claim_shows_all_fields_then_related(run):
 
 def test_claim_unknown_suggests(run):
     result = run("claim", "borduria-pact")
-    assert (result.exit_code, result.stderr) == (1, "error: no claim 'borduria-pact'; did you mean 'borduria-pact-2023'?\n")
+    assert (result.exit_code, result.stderr) == (3, "error: no claim 'borduria-pact'; did you mean 'borduria-pact-2023'?\n")
 
 
 def test_cite_text(run):

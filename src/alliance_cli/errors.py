@@ -42,6 +42,12 @@ class UsageError(AllianceError):
     exit_code = 2
 
 
+class NotFoundError(AllianceError):
+    """A name or id that matches nothing: no such entity, source or claim, or a search with no match."""
+
+    exit_code = 3
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`; did you mean 'iran'?` for the closest candidate, or nothing when none is close."""
     lowered = {c.casefold(): c for c in candidates}

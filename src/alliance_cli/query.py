@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import AllianceError, UsageError, suggest
+from .errors import NotFoundError, UsageError, suggest
 from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span, entity_names, name_key
 
 
@@ -23,7 +23,7 @@ def find_entity(dataset: Dataset, name: str) -> Entity:
 
             close = difflib.get_close_matches(name.casefold(), list(names), n=1, cutoff=0.75)
             hint = f"; did you mean {names[close[0]]!r}?" if close else ""
-        raise AllianceError(f"no entity {name!r}{hint}")
+        raise NotFoundError(f"no entity {name!r}{hint}")
     return entity
 
 
@@ -185,14 +185,14 @@ def make_filters(
 def find_source(dataset: Dataset, source_id: str) -> Source:
     source = dataset.sources.get(source_id)
     if source is None:
-        raise AllianceError(f"no source {source_id!r}{suggest(source_id, dataset.sources)}")
+        raise NotFoundError(f"no source {source_id!r}{suggest(source_id, dataset.sources)}")
     return source
 
 
 def find_claim(dataset: Dataset, claim_id: str) -> Claim:
     claim = dataset.claims_by_id.get(claim_id)
     if claim is None:
-        raise AllianceError(f"no claim {claim_id!r}{suggest(claim_id, dataset.claims_by_id)}")
+        raise NotFoundError(f"no claim {claim_id!r}{suggest(claim_id, dataset.claims_by_id)}")
     return claim
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os  # noqa: F401 - tests patch os functions through this module
 
-from . import data, lookup  # noqa: F401 - registers the commands
+from . import lookup  # noqa: F401, I001 - registers the commands, in the order --help lists them
+from . import data  # noqa: F401
 from .common import app, emit, main, write_atomically, write_stdout
 
 __all__ = ["app", "emit", "main", "write_atomically", "write_stdout"]

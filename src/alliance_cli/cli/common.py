@@ -18,8 +18,8 @@ from ..formats import OutputFormat
 from ..formats.view import Listing, Rows
 
 EXIT_CODES = """\
-Exit codes: 0 success; 1 invalid data, unknown name or failed check; 2 bad command line;
-70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback)."""
+Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no such
+name or id; 70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback)."""
 EXIT_INTERNAL = 70
 
 app = typer.Typer(
