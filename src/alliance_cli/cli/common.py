@@ -178,15 +178,32 @@ def emit(view: Listing | Rows, fmt: OutputFormat | None, output: str | None = No
     if fmt is OutputFormat.table:
         from rich.console import Console
 
-        console = Console(highlight=False, no_color=_state.no_color or None)
+        console = Console(highlight=False, no_color=_state.no_color or None, width=terminal_width())
         for renderable in rendered:
-            console.print(renderable)
+            # crop=False: a word wider than the terminal (a long id at 40 columns) is printed whole and
+            # the terminal wraps it, instead of rich cutting it off at the edge.
+            console.print(renderable, crop=False)
         return
     text = ("\ufeff" if bom else "") + rendered
     if output is None or str(output) == "-":
         write_stdout(text)
     else:
         write_atomically(output, text.encode("utf-8"))
+
+
+def terminal_width() -> int:
+    """COLUMNS when it is a positive whole number, else the terminal's width, else 80."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for stream in (sys.stdout, sys.stderr, sys.stdin):  # piped into `less`, stderr still knows the width
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            continue
+        if width > 0:
+            return width
+    return 80
 
 
 def write_stdout(text: str) -> None:

@@ -87,6 +87,16 @@ class Rows:
     key: str = "rows"  # the JSON member that holds the records
 
 
+def scalar(value: Any) -> Any:
+    """A field as every text format writes it: nothing for None, `true`/`false` for a boolean
+    (never Python's `True`), anything else as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def number(x: float | None) -> float | int | None:
     """2000.0 as 2000: figures read as written, while 12.5 stays 12.5."""
     return int(x) if x is not None and x.is_integer() else x
