@@ -13,6 +13,7 @@ from ..formats import OutputFormat
 from ..formats.view import Listing
 from .common import (
     ContestedOption,
+    ExportFormat,
     KindOption,
     LimitOption,
     OutputOption,
@@ -44,7 +45,9 @@ def validate(
         Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).", file_okay=False)
     ] = None,
 ) -> None:
-    """Check a facts directory and report every problem as file:line: field: message.
+    """Check a facts directory and report every problem in it.
+
+    Each problem is one line: file:line: field: message.
 
     Example: alliance validate ./my-facts
     """
@@ -65,7 +68,9 @@ def verify(
         Path, typer.Option("--sources", help="Folder holding the archived source texts.", file_okay=False)
     ],
 ) -> None:
-    """Check every citation against the archived texts: each archive's sha256, then each quote.
+    """Check every citation against the archived source texts.
+
+    First each archive's sha256, then each quote, which must be found in its archive.
 
     Example: alliance verify --sources ../shared/sources
     """
@@ -90,7 +95,9 @@ def verify(
 def schema(
     kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.")] = "claims",
 ) -> None:
-    """Print the JSON Schema of one kind of facts file, for editors that validate YAML as you type.
+    """Print the JSON Schema of a kind of facts file, for YAML editors.
+
+    Editors that validate YAML as you type can check facts files against it.
 
     Example: alliance schema claims > claims.schema.json
     """
@@ -101,22 +108,23 @@ def schema(
 
 @command()
 def export(
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl or sqlite (plain and markdown work too).",
+    chosen: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="csv, json, jsonl or sqlite (plain and markdown work too).",
                                    case_sensitive=False)
-    ] = OutputFormat.json,
+    ] = ExportFormat.json,
     output: OutputOption = None,
     excel: Annotated[bool, typer.Option("--excel", "--bom", help="Start CSV with a UTF-8 byte order mark, for Excel.")] = False,
     party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
 ) -> None:
-    """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines or SQLite.
+    """Claims with their citations as CSV, JSON, JSON Lines or SQLite.
+
+    Every claim, or those matching the filters (the same as those of `claims`).
 
     Example: alliance export --format csv --output claims.csv
     """
-    if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
+    fmt = OutputFormat(chosen.value)
     ds = _dataset()
     filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
     chosen = _limited(filters.apply(ds), limit)
@@ -143,7 +151,7 @@ def cite(
     fmt: Annotated[CiteFormat, typer.Option("--format", "-f", help="text, bibtex or csl-json (for pandoc or Zotero).",
                                             case_sensitive=False)] = CiteFormat.text,
 ) -> None:
-    """A copy-paste citation for each source behind a claim, with the quote.
+    """Citations to paste for the sources of a claim, with their quotes.
 
     Example: alliance cite russia-iran-treaty-2025 --format bibtex
     """

@@ -39,7 +39,9 @@ def show(
                                         autocompletion=_complete_entities)],
     fmt: FormatOption = None,
 ) -> None:
-    """Everything on one partner of Russia, in date order, with numbered citations.
+    """Everything on one partner of Russia, with numbered citations.
+
+    Claims are in date order, each beside the claims related to it.
 
     Example: alliance show iran
     """
@@ -105,7 +107,9 @@ def timeline(
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
     fmt: FormatOption = None,
 ) -> None:
-    """All matching claims in date order, under a heading per year (oldest first).
+    """Matching claims in date order, under a heading per year.
+
+    The oldest year comes first; undated claims come last.
 
     Example: alliance timeline --party china
     """
@@ -122,7 +126,9 @@ def treaties(
     year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
     fmt: FormatOption = None,
 ) -> None:
-    """Treaties and agreements under a heading per year, newest first, with their obligations.
+    """Treaties and agreements by year, newest first, with their terms.
+
+    Each shows its name, place of signing, obligations and whether it has a mutual defense clause.
 
     Example: alliance treaties --year 2024
     """
@@ -167,7 +173,7 @@ def claim_show(
     claim_id: Annotated[str, typer.Argument(metavar="ID", help="A claim id.", autocompletion=_complete_claims)],
     fmt: FormatOption = None,
 ) -> None:
-    """One claim in full: every field, all citations with quotes, then its related claims.
+    """One claim in full, with every citation and its related claims.
 
     Example: alliance claim russia-iran-treaty-2025
     """
@@ -182,7 +188,7 @@ def claim_show(
 
 @command()
 def about(fmt: FormatOption = None) -> None:
-    """What the dataset is: version, date, counts by kind, and how to cite it.
+    """What the dataset is: its version, date, counts and how to cite it.
 
     Example: alliance about
     """
@@ -197,7 +203,9 @@ def about(fmt: FormatOption = None) -> None:
 
 @command()
 def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOption = None) -> None:
-    """Numeric claims grouped into series (e.g. trade by year), with a bar chart on a terminal.
+    """Numeric claims as series, such as trade by year, with bar charts.
+
+    A terminal shows a bar chart per series; every other format gives one row per figure.
 
     Example: alliance figures --party china --kind trade
     """
