@@ -11,5 +11,5 @@ def plural(noun: str) -> str:
 
 
 def counted(n: int, noun: str) -> str:
-    """`1 claim`, `0 claims`, `2,000 claims`: the number and the noun, agreeing."""
-    return f"{n:,} {noun if n == 1 else plural(noun)}"
+    """`1 claim`, `0 claims`, `2000 claims`: the number and the noun, agreeing."""
+    return f"{n} {noun if n == 1 else plural(noun)}"

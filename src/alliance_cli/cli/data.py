@@ -11,6 +11,7 @@ import typer
 from ..errors import AllianceError, UsageError
 from ..formats import OutputFormat
 from ..formats.view import Listing
+from ..words import counted
 from .common import (
     ContestedOption,
     ExportFormat,
@@ -56,10 +57,11 @@ def validate(
     dataset, problems = check(directory or resolve_facts_dir(_state.facts))
     if problems:
         _report(AllianceError(*problems))
-        _stderr().print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found", markup=False)
+        _stderr().print(f"{counted(len(problems), 'problem')} found", markup=False)
         raise typer.Exit(1)
     assert dataset is not None
-    typer.echo(f"{len(dataset.claims)} claims, {len(dataset.sources)} sources, {len(dataset.entities)} entities: valid")
+    typer.echo(f"{counted(len(dataset.claims), 'claim')}, {counted(len(dataset.sources), 'source')}, "
+               f"{counted(len(dataset.entities), 'entity')}: valid")
 
 
 @command()
@@ -87,8 +89,9 @@ def verify(
             Problem(f"{f.reason}" + (f": “{f.quote}”" if f.quote else ""), field=f"{f.claim}: {f.source}" if f.claim else f.source)
             for f in report.failures
         ]
-        raise AllianceError(*problems, f"{len(report.failures)} citation check(s) failed")
-    typer.echo(f"{report.quotes_checked} quotes checked, {report.sources_matched} of {len(ds.sources)} sources matched: all found")
+        raise AllianceError(*problems, f"{counted(len(report.failures), 'citation check')} failed")
+    typer.echo(f"{counted(report.quotes_checked, 'quote')} checked, {report.sources_matched} of "
+               f"{counted(len(ds.sources), 'source')} matched: all found")
 
 
 @command()

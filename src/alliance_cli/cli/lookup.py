@@ -8,6 +8,7 @@ import typer
 
 from .. import __version__
 from ..formats.view import Listing, Rows
+from ..words import counted
 from .common import (
     ContestedOption,
     FormatOption,
@@ -53,7 +54,7 @@ def show(
     n_sources = len(sources_of(claims))
     codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
     title = f"{entity.name} ({entity.kind}{', ' + codes if codes else ''})"
-    subtitle = f"{len(claims)} claim{'s' * (len(claims) != 1)} from {n_sources} source{'s' * (n_sources != 1)}"
+    subtitle = f"{counted(len(claims), 'claim')} from {counted(n_sources, 'source')}"
     from ..formats.view import record
 
     emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}), fmt)
@@ -97,7 +98,7 @@ def claims(
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
     chosen = _limited(sorted(chosen, key=sort_key), limit)
-    emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
+    emit(Listing(ds, chosen, subtitle=counted(len(chosen), "claim")), fmt)
 
 
 @command()
@@ -158,7 +159,7 @@ def source_show(
     ds = _dataset()
     src = find_source(ds, source_id)
     chosen = order_with_related([c for c in ds.claims if any(cit.source == src.id for cit in c.citations)])
-    details = [f"{len(chosen)} claims", f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
+    details = [counted(len(chosen), "claim"), f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
     if src.byline:
         details.insert(0, f"by {src.byline}")
     if src.cites:
@@ -197,8 +198,12 @@ def about(fmt: FormatOption = None) -> None:
     from ..store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
-    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about"), fmt)
+    from ..formats.view import reading
+
+    items = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
+    document = {item.replace(" ", "_"): value for item, value in items}  # JSON: numbers and objects
+    rows = [(item, reading(value)) for item, value in items]
+    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about", document=document), fmt)
 
 
 @command()
