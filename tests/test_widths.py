@@ -29,6 +29,7 @@ LISTINGS = [
     ["treaties"],
     ["claim", "north-korea-arms-to-russia-alleged"],
     ["claim", "russia-china-no-limits-partnership-2022"],
+    ["claim", "syria-assad-relied-on-russian-military-support"],  # the longest id: 46 characters
     *(["source", s] for s in ("beijing-summit-blog", "rksnews-strategic-partnerships", "top-allies-slideshow",
                               "allies-scrutiny-essay", "4min-eastern-axis-podcast")),
 ]
@@ -94,6 +95,13 @@ def whole_on_a_line(word: str, output: str) -> bool:
     return any(pattern.search(line) for line in output.split("\n"))
 
 
+def assert_no_id_folded(ids: set[str], output: str, plain: str) -> None:
+    # A folded id leaves a piece of itself on a line: a word that begins an id but is not a word of the data.
+    data_words = set(plain.split())
+    pieces = {w for w in output.split() if len(w) >= 8 and w not in data_words and any(i.startswith(w) for i in ids)}
+    assert not pieces, f"ids folded: {sorted(pieces)}"
+
+
 def assert_no_line_wider_than(output: str, width: int, allowed: set[str]) -> None:
     # The only line that may be wider than the terminal is an id longer than it, alone on its line.
     for line in output.split("\n"):
@@ -118,6 +126,7 @@ def test_every_claim_shows_whole_at_every_width(argv, width):
     numbered = [line.split("\t")[0] for line in citation_lines.splitlines()]
     shown = [line.split()[0] for line in out.split("\n") if re.match(r"\[\d+\]  ", line)]
     assert shown == numbered, f"citations list at {width}"
+    assert_no_id_folded({c[0] for c in claims}, out, plain)
     assert_no_line_wider_than(out, width, {c[0] for c in claims})
 
 

@@ -8,9 +8,11 @@ lines. Whether a table's columns fit is decided in one place, `fit()`, when the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import re
 from dataclasses import dataclass
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
@@ -32,11 +34,29 @@ def _t(text: object, style: str = "", no_wrap: bool = False) -> Text:
     return Text(visible(str(text)), style=style, no_wrap=no_wrap)
 
 
-def _whole(text: Text) -> Text:
-    """A line that is never wrapped nor cut: an id wider than the terminal (46 characters at 40
-    columns) is printed whole for the terminal to wrap, so a double-click still copies all of it."""
-    text.overflow, text.no_wrap = "ignore", True
-    return text
+@dataclass(frozen=True)
+class Wrapped:
+    """Text wrapped at spaces to the console's width and never inside a word: a word wider than the
+    line (a 46-character id at 40 columns) is printed whole for the terminal to wrap, so that a
+    double-click still copies all of it. (rich would fold it into pieces.)"""
+
+    text: Text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        for paragraph in self.text.split("\n", allow_blank=True):
+            plain, breaks, start = paragraph.plain, [], 0
+            for word in re.finditer(r"\S+", plain):
+                if word.start() > start and cell_len(plain[start:word.end()]) > width:
+                    breaks.append(word.start())
+                    start = word.start()
+            for line in paragraph.divide(breaks):
+                line.rstrip()
+                line.no_wrap, line.overflow = True, "ignore"
+                yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
 
 
 def measure(console: Console, cells: Sequence[RenderableType]) -> tuple[int, int]:
@@ -85,7 +105,7 @@ class Fitted:
 
     headers: tuple[str, ...]
     groups: list[tuple[str | None, list[tuple[Text, ...]]]]  # a heading (or None) and its rows
-    stack: Callable[[tuple[Text, ...]], list[RenderableType]]  # one row as a block of lines
+    stack: Callable[[tuple[Text, ...]], list[Text]]  # one row as a block of lines
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         columns = [[_t(h), *(row[i] for _, rows in self.groups for row in rows)] for i, h in enumerate(self.headers)]
@@ -99,18 +119,18 @@ class Fitted:
                 yield Text("")
                 continue
             if heading:
-                yield _t(heading, "bold")
+                yield Wrapped(_t(heading, "bold"))
             for row in rows:
-                yield from self.stack(row)
+                yield from (Wrapped(line) for line in self.stack(row))
                 yield Text("")
 
 
 def listing(view: Listing) -> list[RenderableType]:
     out: list[RenderableType] = []
     if view.title:
-        out.append(_t(view.title, "bold"))
+        out.append(Wrapped(_t(view.title, "bold")))
     if view.subtitle:
-        out.append(_t(view.subtitle, "dim"))
+        out.append(Wrapped(_t(view.subtitle, "dim")))
     if not view.claims:
         out.append(_t("no claims match", "dim"))
         return out
@@ -140,13 +160,13 @@ def _claim_cells(view: Listing, claim: Claim, marks: str) -> tuple[Text, ...]:
     )
 
 
-def _claim_block(cells: tuple[Text, ...]) -> list[RenderableType]:
+def _claim_block(cells: tuple[Text, ...]) -> list[Text]:
     """One claim where the table does not fit: date, kind, status and marks; the statement; the id."""
     date, kind, statement, status, sources = cells
     marks, count = sources.split("\n")
     head = Text(" · ").join([date, kind, status, Text.assemble(marks, " ", count)])
     *body, claim_id = statement.split("\n")
-    return [head, *body, _whole(claim_id)]
+    return [head, *body, claim_id]
 
 
 def _citations(view: Listing) -> RenderableType:
@@ -167,9 +187,9 @@ def rows(view: Rows) -> list[RenderableType]:
     cells = [tuple(_t(scalar(v)) for v in row) for row in view.rows]
     columns = view.columns
 
-    def stack(row: tuple[Text, ...]) -> list[RenderableType]:
+    def stack(row: tuple[Text, ...]) -> list[Text]:
         # The first field (an id, a name) on its own line, then each other field by name.
-        first = _whole(row[0].copy())
+        first = row[0].copy()
         first.stylize("bold")
         return [first, *(Text.assemble(f"{c}: ", v) for c, v in zip(columns[1:], row[1:]) if v.plain)]
 
@@ -213,7 +233,7 @@ class _Chart:
 
         if widths is None:
             for (claim, _, _), (date, amount, note) in zip(self.figures, rows):
-                yield Text("  ").join([date, amount, note])
+                yield Wrapped(Text("  ").join([date, amount, note]))
                 yield bar(claim, min(BAR_WIDTH, options.max_width))
             return
         table = _table(("",) * 4, widths, show_header=False, justify=("left", "left", "right", "left"))
