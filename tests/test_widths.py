@@ -74,8 +74,9 @@ def read(output: str) -> tuple[dict[str, str], str]:
     outside: list[str] = []
     starts: list[tuple[str, int]] = []
     for i, line in enumerate(lines):
-        if i + 1 < len(lines) and RULE.match(lines[i + 1].strip()) and line.strip():
-            starts = [(m.group(), m.start()) for m in re.finditer(r"\S+(?: \S+)*", line)]  # a header
+        header = [(m.group(), m.start()) for m in re.finditer(r"\S+(?: \S+)*", line)]
+        if i + 1 < len(lines) and RULE.match(lines[i + 1].strip()) and len(header) > 1:
+            starts = header  # a table's header (a heading over stacked blocks has one part)
             continue
         if RULE.match(line.strip()):
             continue

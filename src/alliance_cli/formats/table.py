@@ -119,7 +119,9 @@ class Fitted:
                 yield Text("")
                 continue
             if heading:
-                yield Wrapped(_t(heading, "bold"))
+                title = _t(heading, "bold")
+                yield Wrapped(title)
+                yield Text("─" * min(title.cell_len, options.max_width))  # a heading, not the first block's date
             for row in rows:
                 yield from (Wrapped(line) for line in self.stack(row))
                 yield Text("")
