@@ -7,8 +7,8 @@ lines. Whether a table's columns fit is decided in one place, `fit()`, when the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich import box
@@ -206,7 +206,7 @@ def figures(view: Figures) -> list[RenderableType]:
     marks = listing.marks()
     out: list[RenderableType] = []
     for s in view.series:
-        out.append(_t(f"{s.name} ({s.unit})", "bold"))
+        out.append(Wrapped(_t(f"{s.name} ({s.unit})", "bold")))
         out.append(_Chart([(c, marks[c.id], status_text(view.dataset, c)) for c in s.claims]))
         out.append(Text(""))
     out.append(_citations(listing))
