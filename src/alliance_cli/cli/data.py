@@ -88,7 +88,7 @@ def verify(
 
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.")] = "claims",
+    kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.")] = "claims",
 ) -> None:
     """Print the JSON Schema of one kind of facts file, for editors that validate YAML as you type.
 

@@ -186,13 +186,12 @@ def about(fmt: FormatOption = None) -> None:
 
     Example: alliance about
     """
-    from .. import DATASET_DATE
     from ..query import about_rows
     from ..store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
-    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about"), fmt)
+    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
+    emit(Rows(("item", "value"), rows, title="About the dataset", key="about"), fmt)
 
 
 @command()
