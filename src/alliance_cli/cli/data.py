@@ -32,8 +32,7 @@ from .common import (
     write_stdout,
     _complete_claims,
     _dataset,
-    _filters,
-    _limited,
+    _select,
     _report,
     _state,
     _stderr,
@@ -96,7 +95,7 @@ def verify(
 
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.")] = "claims",
+    kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.")] = "claims",
 ) -> None:
     """Print the JSON Schema of a kind of facts file, for YAML editors.
 
@@ -129,8 +128,8 @@ def export(
     """
     fmt = OutputFormat(chosen.value)
     ds = _dataset()
-    filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
-    chosen = _limited(filters.apply(ds), limit)
+    chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
+                     sort=None, limit=limit)
     everything = len(chosen) == len(ds.claims)
     if fmt is OutputFormat.sqlite:
         if output is None or str(output) == "-":

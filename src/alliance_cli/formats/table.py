@@ -190,9 +190,11 @@ def rows(view: Rows) -> list[RenderableType]:
     columns = view.columns
 
     def stack(row: tuple[Text, ...]) -> list[Text]:
-        # The first field (an id, a name) on its own line, then each other field by name.
+        # The first field (an id, a name) on its own line, then the others, by name when there are several.
         first = row[0].copy()
         first.stylize("bold")
+        if len(row) == 2:
+            return [first, row[1]]
         return [first, *(Text.assemble(f"{c}: ", v) for c, v in zip(columns[1:], row[1:]) if v.plain)]
 
     return [Fitted(view.columns, [(view.title, cells)], stack)]
