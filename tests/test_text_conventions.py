@@ -59,3 +59,11 @@ def test_about_stays_readable_as_text(run):
     table = run("about", "--format", "table", env={"COLUMNS": "80"}).stdout
     assert re.search(r"\nclaims +5 \(trade 2, troops 2, treaty 1\) *\n", table)
     assert re.search(r"\nstatus +reported 3, alleged 2 *\n", table)
+
+
+def test_the_python_api_counts_grammatically_too():
+    import alliance_cli
+
+    claims = alliance_cli.load().claims()
+    assert repr(claims[:1]) == "<alliance_cli.Claims: 1 claim>"
+    assert repr(claims[:2]) == "<alliance_cli.Claims: 2 claims>"
