@@ -171,3 +171,17 @@ def test_a_nonsense_width_falls_back_to_80(columns):
     assert result.exit_code == 0
     assert result.stdout == run(["claims", "--contested"], "table", 80)
     assert max(len(line) for line in result.stdout.split("\n")) == 80
+
+
+def test_fit_stacks_only_when_the_narrowest_columns_do_not_fit():
+    from alliance_cli.formats.table import GAP, fit
+
+    columns = [(10, 10), (11, 20), (46, 250), (8, 68), (12, 12)]  # date, kind, statement, status, sources
+    least = sum(lo for lo, _ in columns) + GAP * 4
+    assert fit(least - 1, columns) is None
+    assert fit(least, columns) == [lo for lo, _ in columns]
+    assert fit(10_000, columns) == [hi for _, hi in columns]
+    widths = fit(120, columns)
+    assert sum(widths) + GAP * 4 == 120  # every cell of the width used, none more
+    assert all(lo <= w <= hi for w, (lo, hi) in zip(widths, columns))
+    assert widths[2] - 46 > widths[3] - 8 > widths[1] - 11  # the room shared by what each could use
