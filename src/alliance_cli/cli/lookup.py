@@ -42,7 +42,7 @@ def show(
 ) -> None:
     """Everything on one partner of Russia, with numbered citations.
 
-    Claims are in date order, each beside the claims related to it.
+    Claims are in date order, each followed directly by the claims related to it.
 
     Example: alliance show iran
     """
