@@ -185,3 +185,18 @@ def test_fit_stacks_only_when_the_narrowest_columns_do_not_fit():
     assert sum(widths) + GAP * 4 == 120  # every cell of the width used, none more
     assert all(lo <= w <= hi for w, (lo, hi) in zip(widths, columns))
     assert widths[2] - 46 > widths[3] - 8 > widths[1] - 11  # the room shared by what each could use
+
+
+def test_a_word_wider_than_the_terminal_is_never_cut(facts_copy):
+    # A note with a long URL, and a statement with one: at 40 columns neither may lose a character.
+    url = "https://example.org/archive/2023/ruritania-borduria-friendship-pact-full-text"
+    path = facts_copy / "claims" / "borduria.yaml"
+    path.write_text(path.read_text()
+                    .replace("note: The bulletin gives the year only.", f"note: The bulletin gives the year only; {url}")
+                    .replace("with a mutual defense clause.", f"with a mutual defense clause ({url})."))
+    result = CliRunner().invoke(app, ["--facts", str(facts_copy), "claim", "borduria-pact-2023", "--format", "table"],
+                                env={"COLUMNS": "40", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+    assert "…" not in result.stdout
+    assert f"({url})." in result.stdout.split("\n")  # in the block: whole, on a line of its own
+    assert url in "".join(line.strip() for line in result.stdout.split("\n"))  # in the citations: folded, all there

@@ -95,7 +95,8 @@ def _table(headers: Sequence[str], widths: Sequence[int], title: str | None = No
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), show_header=show_header,
                   title=_t(title, "bold") if title else None, title_justify="left")
     for i, (header, width) in enumerate(zip(headers, widths)):
-        table.add_column(header, width=width, justify=justify[i] if i < len(justify) else "left")  # type: ignore[arg-type]
+        table.add_column(header, width=width, overflow="fold",  # never needed: no word is wider than its column
+                         justify=justify[i] if i < len(justify) else "left")  # type: ignore[arg-type]
     return table
 
 
@@ -175,7 +176,8 @@ def _citations(view: Listing) -> RenderableType:
     ds = view.dataset
     table = Table(box=None, show_header=False, pad_edge=False, title=_t("Citations", "bold"), title_justify="left")
     table.add_column(no_wrap=True, style="bold")
-    table.add_column(ratio=1)
+    # A word wider than the column (a long URL in a note) is folded onto the next line, never ellipsized.
+    table.add_column(ratio=1, overflow="fold")
     for n, claim, cit in view.numbered_citations():
         body = _t(source_line(ds.sources[cit.source]))
         body.append("\n").append(_t(f"“{cit.quote}”", "italic"))
