@@ -46,7 +46,7 @@ class Wrapped:
         width = options.max_width
         for paragraph in self.text.split("\n", allow_blank=True):
             plain, breaks, start = paragraph.plain, [], 0
-            for word in re.finditer(r"\S+", plain):
+            for word in re.finditer(r"[^ ]+", plain):  # breaks at spaces only: "1\u00a0source" stays together
                 if word.start() > start and cell_len(plain[start:word.end()]) > width:
                     breaks.append(word.start())
                     start = word.start()
@@ -167,6 +167,7 @@ def _claim_block(cells: tuple[Text, ...]) -> list[Text]:
     """One claim where the table does not fit: date, kind, status and marks; the statement; the id."""
     date, kind, statement, status, sources = cells
     marks, count = sources.split("\n")
+    count.plain = count.plain.replace(" ", "\u00a0")  # same length: its style stays where it was
     head = Text(" · ").join([date, kind, status, Text.assemble(marks, " ", count)])
     *body, claim_id = statement.split("\n")
     return [head, *body, claim_id]
