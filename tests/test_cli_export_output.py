@@ -251,3 +251,12 @@ def test_export_under_nohup_ignores_a_hang_up(tmp_path):
     assert (proc.wait(timeout=30), proc.stderr.read()) == (0, f"wrote 5 claims to {out}\n".encode())
     proc.stderr.close()
     assert _looks_like(OutputFormat.csv, out.read_bytes())
+
+
+@pytest.mark.parametrize("name", ["existing", "existing/", "new/"])
+def test_export_to_a_folder_is_refused_whatever_its_suffix(run, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing").mkdir()
+    result = run("export", "-o", name)
+    assert (result.exit_code, result.stderr) == (1, f"{name}: is a folder: give a file name to write to\n")
+    assert _leftovers(tmp_path) == ["existing"]

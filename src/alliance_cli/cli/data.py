@@ -35,7 +35,7 @@ from .common import (
     _state,
     _stderr,
 )
-from .output import check_outside, is_stream, write_file
+from .output import check_outside, is_stream, refuse_folder, write_file
 
 
 @command()
@@ -145,6 +145,8 @@ def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) ->
     """The format to export: as given, else as the file's suffix says, else JSON for a stream."""
     from ..formats import SUFFIXES, format_of_file
 
+    if output is not None:
+        refuse_folder(output)
     implied = format_of_file(output) if output is not None else None
     if fmt is None:
         if implied is None and output is not None and not is_stream(output):

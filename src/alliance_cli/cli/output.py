@@ -241,9 +241,15 @@ def is_stream(name: str) -> bool:
             break
         path = os.path.abspath(os.path.join(os.path.dirname(path), os.readlink(path)))
     try:
-        return not stat.S_ISREG(os.stat(name).st_mode)
+        mode = os.stat(name).st_mode
     except OSError:
         return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def refuse_folder(name: str) -> None:
+    if name.endswith(("/", os.sep)) or os.path.isdir(name):
+        raise AllianceError(Problem("is a folder: give a file name to write to", name))
 
 
 def check_outside(name: str, facts: Path) -> None:
@@ -257,8 +263,7 @@ def check_outside(name: str, facts: Path) -> None:
 def write_file(name: str, data: bytes) -> None:
     """Write data to the file `name`: a regular file is replaced whole, atomically (through a symlink,
     its target is replaced and the link kept); a device, FIFO or descriptor is written to directly."""
-    if name.endswith(("/", os.sep)) or os.path.isdir(name):
-        raise AllianceError(Problem("is a folder: give a file name to write to", name))
+    refuse_folder(name)
     if is_stream(name):
         _write_stream(name, data)
     else:
@@ -287,8 +292,7 @@ def write_atomically(name: str, data: bytes, shown: str | None = None) -> None:
 
     shown = shown or name
     path = Path(name)
-    if name.endswith(("/", os.sep)) or path.is_dir():
-        raise AllianceError(Problem("is a folder: give a file name to write to", shown))
+    refuse_folder(name)
     directory = path.parent if str(path.parent) else Path(".")
     try:
         mode = _file_mode(path)
