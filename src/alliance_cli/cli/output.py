@@ -169,7 +169,8 @@ def pager_command() -> list[str] | None:
     return None if not words or words == ["cat"] else words
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+# Compiled on first use (re caches it), not on every run's import.
+_ANSI = r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
 
 
 def _rows(text: str, width: int) -> int:
@@ -177,7 +178,7 @@ def _rows(text: str, width: int) -> int:
     from rich.cells import cell_len
 
     width = max(width, 1)
-    return sum(max(1, -(-cell_len(_ANSI.sub("", line)) // width)) for line in text.splitlines())
+    return sum(max(1, -(-cell_len(re.sub(_ANSI, "", line)) // width)) for line in text.splitlines())
 
 
 def _run_pager(command: list[str], text: str) -> bool:
@@ -216,17 +217,15 @@ def _run_pager(command: list[str], text: str) -> bool:
 
 
 def _warn(message: str) -> None:
-    from rich.text import Text
+    from ..formats.view import visible
 
-    from .common import _stderr
-
-    _stderr().print(Text(message))
+    sys.stderr.write(visible(message) + "\n")  # the pager's name comes from the environment: keep it inert
 
 
 # ---- files named by --output ----------------------------------------------------------------
 
 # Names that stand for an open file descriptor rather than a file: written to directly.
-_DESCRIPTOR_NAME = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+")
+_DESCRIPTOR_NAME = r"/dev/(?:stdout|stderr|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+"
 
 
 def is_stream(name: str) -> bool:
@@ -235,7 +234,7 @@ def is_stream(name: str) -> bool:
 
     path = os.path.abspath(name)
     for _ in range(40):  # a chain of links that leads to /proc/self/fd/1, as /dev/stdout does
-        if _DESCRIPTOR_NAME.fullmatch(path):
+        if re.fullmatch(_DESCRIPTOR_NAME, path):
             return True
         if not os.path.islink(path):
             break
