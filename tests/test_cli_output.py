@@ -197,7 +197,7 @@ def test_stderr_write_errors_are_swallowed(monkeypatch):
 
 
 def test_an_ascii_stdout_gets_an_ascii_table_with_escapes():
-    proc = alliance("claims", "--format", "table", env={**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "100"})
+    proc = alliance("claims", "--format", "table", env={**os.environ, "PYTHONIOENCODING": "ascii", "COLUMNS": "80"})
     assert (proc.returncode, proc.stderr) == (0, b"")
     text = proc.stdout.decode("ascii")  # every byte is ASCII
     assert "borduria-pact-2023" in text
@@ -206,7 +206,7 @@ def test_an_ascii_stdout_gets_an_ascii_table_with_escapes():
 
 
 def test_a_cp1252_stdout_gets_the_bar_chart_with_hash_bars():
-    proc = alliance("figures", "--format", "table", env={**os.environ, "PYTHONIOENCODING": "cp1252", "COLUMNS": "100"})
+    proc = alliance("figures", "--format", "table", env={**os.environ, "PYTHONIOENCODING": "cp1252", "COLUMNS": "80"})
     assert (proc.returncode, proc.stderr) == (0, b"")
     text = proc.stdout.decode("cp1252")
     assert text.startswith("Borduria–Ruritania trade (USD billion)")  # cp1252 holds the en dash

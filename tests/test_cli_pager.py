@@ -168,3 +168,9 @@ def test_less_shows_one_screen_and_q_quits_cleanly():
     assert "95 claims" in shown  # the first screen
     assert "wagner" not in shown.casefold()  # the last claims were never shown: less waited, then q
     assert "Traceback" not in shown and "error" not in shown
+
+
+def test_a_terminal_that_reports_no_size_is_not_paged(pager):
+    code, shown = on_terminal("claims", env={"ALLIANCE_PAGER": pager.command()}, rows=0, cols=0)
+    assert code == 0 and all(claim in shown for claim in MINI_IDS)
+    assert not pager.record.exists()

@@ -130,18 +130,32 @@ def guard_stdio() -> None:
 # ---- the terminal and the pager -------------------------------------------------------------
 
 
-def to_stdout(text: str, page: bool, size: tuple[int, int] | None = None) -> None:
+def to_stdout(text: str, page: bool, width: int | None = None) -> None:
     """Write text to stdout, through the pager when asked and the text is taller than the screen
-    of `size` (columns, lines; the terminal's by default)."""
+    (lines as wide as `width` columns wrap; the terminal's width by default)."""
     command = pager_command() if page else None
     if command:
         import shutil
 
-        width, height = size or shutil.get_terminal_size()
-        if _rows(text, width) > height and _run_pager(command, text):
+        # A terminal that reports no height (0 rows) gives no ground for paging.
+        if 0 < _screen_lines() < _rows(text, width or shutil.get_terminal_size().columns) and _run_pager(command, text):
             return
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def _screen_lines() -> int:
+    """LINES if set, else the terminal's height; 0 when neither says."""
+    try:
+        lines = int(os.environ.get("LINES", ""))
+    except ValueError:
+        lines = 0
+    if lines <= 0:
+        try:
+            lines = os.get_terminal_size(sys.stdout.fileno()).lines
+        except (OSError, ValueError):
+            lines = 0
+    return lines
 
 
 def print_renderables(console, renderables: list, page: bool) -> None:
@@ -150,7 +164,7 @@ def print_renderables(console, renderables: list, page: bool) -> None:
     with console.capture() as capture:
         for renderable in renderables:
             console.print(renderable)
-    to_stdout(capture.get(), page, (console.width, console.height))
+    to_stdout(capture.get(), page, console.width)
 
 
 def pager_command() -> list[str] | None:
