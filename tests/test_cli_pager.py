@@ -54,8 +54,11 @@ def pager(tmp_path: Path):
 
 
 def on_terminal(*args: str, env: dict[str, str] | None = None, rows: int = 24, cols: int = 80,
-                keys: bytes = b"") -> tuple[int, str]:
-    """Run alliance with a pseudo-terminal of rows x cols as its terminal; what the terminal showed."""
+                keys: tuple[bytes, ...] = ()) -> tuple[int, str]:
+    """Run alliance with a pseudo-terminal of rows x cols as its terminal; what the terminal showed.
+
+    Each of `keys` is typed once the terminal has been quiet for half a second.
+    """
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     base = {k: v for k, v in os.environ.items()
@@ -65,13 +68,12 @@ def on_terminal(*args: str, env: dict[str, str] | None = None, rows: int = 24, c
         start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(slave)
-    shown, sent, deadline = b"", False, time.monotonic() + 60
+    shown, keys, deadline = b"", list(keys), time.monotonic() + 60
     while time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.5)
         if not ready:
-            if keys and shown and not sent:  # the pager has drawn its screen and waits for a key
-                os.write(master, keys)
-                sent = True
+            if keys and shown:  # the pager has drawn its screen and waits for a key
+                os.write(master, keys.pop(0))
             continue
         try:
             chunk = os.read(master, 65536)
@@ -163,7 +165,7 @@ def test_a_pager_that_quits_early_is_a_clean_exit(pager):
 
 @pytest.mark.skipif(shutil.which("less") is None, reason="less is not installed (.ci/run installs it)")
 def test_less_shows_one_screen_and_q_quits_cleanly():
-    code, shown = on_terminal("--facts", str(shipped_facts_dir()), "claims", rows=10, keys=b"q")
+    code, shown = on_terminal("--facts", str(shipped_facts_dir()), "claims", rows=10, keys=(b"q",))
     assert code == 0
     assert "95 claims" in shown  # the first screen
     assert "wagner" not in shown.casefold()  # the last claims were never shown: less waited, then q
@@ -174,3 +176,17 @@ def test_a_terminal_that_reports_no_size_is_not_paged(pager):
     code, shown = on_terminal("claims", env={"ALLIANCE_PAGER": pager.command()}, rows=0, cols=0)
     assert code == 0 and all(claim in shown for claim in MINI_IDS)
     assert not pager.record.exists()
+
+
+@pytest.mark.skipif(shutil.which("less") is None, reason="less is not installed (.ci/run installs it)")
+def test_ctrl_c_in_less_belongs_to_less():
+    code, shown = on_terminal("--facts", str(shipped_facts_dir()), "claims", rows=10, keys=(b"\x03", b"q"))
+    assert code == 0
+    assert "Aborted" not in shown and "Traceback" not in shown
+
+
+def test_no_less_on_the_path_falls_back_to_printing(tmp_path):
+    code, shown = on_terminal("claims", env={"PATH": str(tmp_path)}, rows=10)
+    assert code == 0
+    assert shown.startswith("warning: pager 'less' not found; printing directly\n")
+    assert all(claim in shown for claim in MINI_IDS)

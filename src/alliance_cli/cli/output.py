@@ -59,6 +59,9 @@ def reason(e: OSError) -> str:
     return e.strerror or str(e)
 
 
+_SLICE = 1 << 20
+
+
 class Stream(io.TextIOBase):
     """A text stream over a file descriptor, unbuffered, that writes every byte or says why not.
 
@@ -95,7 +98,9 @@ class Stream(io.TextIOBase):
         if not isinstance(text, str):  # click probes with b"" to tell a binary stream from a text one
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         try:
-            write_all(self._fd, text.encode(self._encoding, "alliance-stand-in"))
+            # In slices, so that a 100 MB export is not held twice over, as text and as bytes.
+            for start in range(0, len(text), _SLICE):
+                write_all(self._fd, text[start:start + _SLICE].encode(self._encoding, "alliance-stand-in"))
         except BrokenPipeError:
             if self._strict:
                 raise ReaderGone from None
