@@ -190,3 +190,11 @@ def test_no_less_on_the_path_falls_back_to_printing(tmp_path):
     assert code == 0
     assert shown.startswith("warning: pager 'less' not found; printing directly\n")
     assert all(claim in shown for claim in MINI_IDS)
+
+
+def test_export_to_the_terminal_by_name_shows_escapes_inertly():
+    hostile = str(Path(__file__).parent / "fixtures" / "hostile")
+    for target in ("-", "/dev/stdout", "/dev/tty"):
+        code, shown = on_terminal("--no-pager", "--facts", hostile, "export", "-f", "csv", "-o", target)
+        assert code == 0, shown
+        assert "Red \\x1b[31mtext\\x1b[0m" in shown and "\x1b" not in shown, target

@@ -295,6 +295,10 @@ def _write_stream(name: str, data: bytes) -> None:
     except OSError as e:
         raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
     try:
+        if os.isatty(fd):  # `-o /dev/tty`: escapes in the data are shown, not acted on, as on stdout
+            from ..formats.view import terminal_safe
+
+            data = terminal_safe(data.decode("utf-8", "backslashreplace")).encode("utf-8")
         write_all(fd, data)
     except BrokenPipeError:
         raise ReaderGone from None
