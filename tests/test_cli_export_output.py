@@ -31,7 +31,7 @@ def _looks_like(fmt: OutputFormat, data: bytes) -> bool:
     if fmt is OutputFormat.csv:
         return data.startswith(b"id,date,end,kind,")
     if fmt is OutputFormat.json:
-        return list(json.loads(data)) == ["claims", "sources", "entities"]
+        return list(json.loads(data)) == ["dataset", "claims", "sources", "entities"]
     if fmt is OutputFormat.jsonl:
         return all(json.loads(line)["id"] for line in data.splitlines()) and len(data.splitlines()) == 5
     if fmt is OutputFormat.markdown:
