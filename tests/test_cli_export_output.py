@@ -260,3 +260,10 @@ def test_export_to_a_folder_is_refused_whatever_its_suffix(run, tmp_path, monkey
     result = run("export", "-o", name)
     assert (result.exit_code, result.stderr) == (1, f"{name}: is a folder: give a file name to write to\n")
     assert _leftovers(tmp_path) == ["existing"]
+
+
+def test_wrote_line_shows_a_hostile_file_name_inertly(run, tmp_path):
+    path = tmp_path / "red\x1b[31m\u202e.csv"
+    result = run("export", "-o", str(path))
+    assert (result.exit_code, result.stderr) == (0, f"wrote 5 claims to {tmp_path}/red\\x1b[31m\\u202e.csv\n")
+    assert _looks_like(OutputFormat.csv, path.read_bytes())
