@@ -16,7 +16,7 @@ from .. import __version__
 from ..errors import AllianceError
 from ..formats import OutputFormat
 from ..formats.view import Listing, Rows
-from .output import ReaderGone, print_renderables, to_stdout, write_atomically, write_file
+from .output import ReaderGone, print_renderables, to_stdout, write_file
 
 EXIT_CODES = """\
 Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no such
