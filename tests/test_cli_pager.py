@@ -198,3 +198,22 @@ def test_export_to_the_terminal_by_name_shows_escapes_inertly():
         code, shown = on_terminal("--no-pager", "--facts", hostile, "export", "-f", "csv", "-o", target)
         assert code == 0, shown
         assert "Red \\x1b[31mtext\\x1b[0m" in shown and "\x1b" not in shown, target
+
+
+def test_paged_only_when_taller_than_the_screen_not_when_exactly_as_tall(pager):
+    text = subprocess.run([*ALLIANCE, "claims", "--format", "plain"], capture_output=True, text=True).stdout
+    height = len(text.splitlines())  # every line is shorter than 250 columns, so none wraps
+    assert max(len(line) for line in text.splitlines()) < 250
+    code, shown = on_terminal("claims", "--format", "plain", env={"ALLIANCE_PAGER": pager.command()},
+                              rows=height, cols=250)
+    assert (code, shown, pager.record.exists()) == (0, text, False)
+    code, shown = on_terminal("claims", "--format", "plain", env={"ALLIANCE_PAGER": pager.command()},
+                              rows=height - 1, cols=250)
+    assert (code, shown, pager.record.read_text()) == (0, "", text)
+
+
+def test_long_lines_count_as_the_rows_they_wrap_to(pager):
+    text = subprocess.run([*ALLIANCE, "claims", "--format", "plain"], capture_output=True, text=True).stdout
+    code, shown = on_terminal("claims", "--format", "plain", env={"ALLIANCE_PAGER": pager.command()},
+                              rows=len(text.splitlines()), cols=40)
+    assert (code, shown, pager.record.read_text()) == (0, "", text)

@@ -142,8 +142,8 @@ def to_stdout(text: str, page: bool, width: int | None = None) -> None:
     if command:
         import shutil
 
-        # A terminal that reports no height (0 rows) gives no ground for paging.
-        if 0 < _screen_lines() < _rows(text, width or shutil.get_terminal_size().columns) and _run_pager(command, text):
+        lines = _screen_lines()  # a terminal that reports no height (0 rows) gives no ground for paging
+        if lines > 0 and _taller(text, width or shutil.get_terminal_size().columns, lines) and _run_pager(command, text):
             return
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -192,12 +192,18 @@ def pager_command() -> list[str] | None:
 _ANSI = r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
 
 
-def _rows(text: str, width: int) -> int:
-    """How many screen rows the text takes at this width (escapes take none, long lines wrap)."""
+def _taller(text: str, width: int, lines: int) -> bool:
+    """Whether the text takes more than `lines` screen rows at this width (escapes take none, long
+    lines wrap); it stops counting there, so a huge output costs no more than a screenful."""
     from rich.cells import cell_len
 
-    width = max(width, 1)
-    return sum(max(1, -(-cell_len(re.sub(_ANSI, "", line)) // width)) for line in text.splitlines())
+    width, rows, start = max(width, 1), 0, 0
+    while rows <= lines and start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        rows += max(1, -(-cell_len(re.sub(_ANSI, "", text[start:end])) // width))
+        start = end + 1
+    return rows > lines
 
 
 def _run_pager(command: list[str], text: str) -> bool:
