@@ -210,3 +210,12 @@ def test_a_cp1252_stdout_gets_the_bar_chart_with_hash_bars():
     text = proc.stdout.decode("cp1252")
     assert text.startswith("Borduria–Ruritania trade (USD billion)")  # cp1252 holds the en dash
     assert "2023        " + "#" * 40 + "  12.5 USD billion  [2]" in text
+
+
+@pytest.mark.skipif(not (Path(sys.executable).parent / "alliance").exists(), reason="the alliance script is not installed beside this Python")
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="this system has no /dev/full")
+def test_the_installed_alliance_command_is_guarded_too():
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([str(Path(sys.executable).parent / "alliance"), "--version"], stdout=full,
+                              stderr=subprocess.PIPE, timeout=60)
+    assert (proc.returncode, proc.stderr) == (1, b"error: cannot write to standard output: No space left on device\n")
