@@ -19,7 +19,7 @@ from .. import __version__
 from ..errors import AllianceError
 from ..formats import OutputFormat
 from ..formats.view import Listing, Rows
-from .output import ReaderGone, print_renderables, to_stdout, write_file
+from .output import ReaderGone, print_renderables, terminal_width, to_stdout, write_file
 
 EXIT_CODES = """\
 Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no such
@@ -243,21 +243,6 @@ def emit(view: Listing | Rows, chosen: Enum | None, output: str | None = None, b
         write_stdout(text)
     else:
         write_file(output, text.encode("utf-8"))
-
-
-def terminal_width() -> int:
-    """COLUMNS when it is a positive whole number, else the terminal's width, else 80."""
-    columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    for stream in (sys.stdout, sys.stderr, sys.stdin):  # piped into `less`, stderr still knows the width
-        try:
-            width = os.get_terminal_size(stream.fileno()).columns
-        except (AttributeError, OSError, ValueError):
-            continue
-        if width > 0:
-            return width
-    return 80
 
 
 def write_stdout(text: str) -> None:
