@@ -110,7 +110,7 @@ def schema(
 
 @command()
 def export(
-    wanted: Annotated[
+    chosen_format: Annotated[
         Optional[ExportFormat],
         typer.Option("--format", "-f", help="csv, json, jsonl, markdown, sqlite or plain. Default: what the --output "
                                             "file's suffix says (.csv, .json, .jsonl, .md, .db), else json.",
@@ -129,7 +129,8 @@ def export(
     Example: alliance export --output claims.csv
     """
     to_file = output is not None and output != "-"
-    fmt = _export_format(wanted and OutputFormat(wanted.value), output if to_file else None, excel)
+    fmt = OutputFormat(chosen_format.value) if chosen_format else None
+    fmt = _export_format(fmt, output if to_file else None, excel)
     if to_file:
         from ..store import resolve_facts_dir
 
