@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,19 +13,67 @@ from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span, entity_
 
 
 def find_entity(dataset: Dataset, name: str) -> Entity:
-    """The entity a user means by id, name, alias or ISO code, case-insensitively."""
+    """The entity a user means by id, name, alias or ISO code, case-insensitively.
+
+    A name that is no entity gets a suggestion only when one is close, and, when claims still
+    mention it in their text, how many and the command that lists them.
+    """
     index = {name_key(n): e for e in dataset.entities.values() for n in entity_names(e)}
     entity = index.get(name_key(name))
     if entity is None:
-        hint = suggest(name, (e.id for e in dataset.entities.values()))
-        if not hint:
-            names = {n.casefold(): e.id for e in dataset.entities.values() for n in entity_names(e)}
-            import difflib
-
-            close = difflib.get_close_matches(name.casefold(), list(names), n=1, cutoff=0.75)
-            hint = f"; did you mean {names[close[0]]!r}?" if close else ""
-        raise NotFoundError(f"no entity {name!r}{hint}")
+        raise NotFoundError(f"no entity {name!r}{_entity_hint(dataset, name, index)}")
     return entity
+
+
+def _entity_hint(dataset: Dataset, name: str, index: dict[str, Entity]) -> str:
+    from .errors import closest
+
+    key = name_key(name)
+    # "nkorea" or "n korea" for North Korea: every word but the last cut to its initial.
+    short = {_initials(n): e for n, e in index.items() if " " in n}
+    meant = short.get(key.replace(" ", "")) or index.get(closest(key, index) or "")
+    hint = f"; did you mean {meant.id!r}?" if meant else ""
+    mentioned = mentions(dataset, name) if name.strip() else []
+    if mentioned:
+        n = len(mentioned)
+        import shlex
+
+        hint += (f"{' ' if hint else '; '}{n} claim{'s' * (n != 1)} mention{'s' * (n == 1)} {mentioned[0][1]!r}: "
+                 f"alliance claims -s {shlex.quote(name.casefold())}")
+    return hint
+
+
+def _initials(key: str) -> str:
+    *first, last = key.split()
+    return "".join(w[0] for w in first) + last
+
+
+def mentions(dataset: Dataset, word: str) -> list[tuple[Claim, str]]:
+    """Claims whose text (statement, quotes, notes, treaty name) has `word` as a whole word, any case,
+    each with the word as first written there."""
+    import re
+
+    pattern = re.compile(rf"(?<!\w){re.escape(word.strip())}(?!\w)", re.IGNORECASE)
+    out = []
+    for c in dataset.claims:
+        texts = [c.statement, *(t for cit in c.citations for t in (cit.quote, cit.note) if t)]
+        if c.treaty and c.treaty.name:
+            texts.append(c.treaty.name)
+        for text in texts:
+            m = pattern.search(text)
+            if m:
+                out.append((c, m.group()))
+                break
+    return out
+
+
+def entity_claim_counts(dataset: Dataset) -> dict[str, int]:
+    """For each entity id, how many claims name it as a party, an asserter or a denier (each claim once)."""
+    counts = dict.fromkeys(dataset.entities, 0)
+    for c in dataset.claims:
+        for eid in {*c.parties, *c.asserted_by, *c.denied_by}:
+            counts[eid] = counts.get(eid, 0) + 1
+    return counts
 
 
 def sort_key(claim: Claim) -> tuple[int, str, str]:
@@ -32,9 +81,44 @@ def sort_key(claim: Claim) -> tuple[int, str, str]:
     return (claim.date is None, claim.date or "", claim.id)
 
 
-def order_with_related(claims: list[Claim]) -> list[Claim]:
-    """Date order, but each claim's related claims follow it directly, so differing figures sit together."""
-    ordered = sorted(claims, key=sort_key)
+SORTS = ("date", "kind", "status", "sources", "id")
+
+
+def sort_claims(claims: Iterable[Claim], by: str = "date", reverse: bool = False) -> list[Claim]:
+    """Claims ordered by date (undated last), kind, status (reported, alleged, denied, disputed),
+    sources (most distinct sources first) or id; ties in date order. `reverse` turns the order
+    round, except that undated claims stay last ("newest first" still ends with the undated)."""
+    from .model import STATUSES
+
+    by = choice("--sort", by, SORTS)
+    primary = {
+        "date": lambda c: 0,
+        "kind": lambda c: c.kind,
+        "status": lambda c: STATUSES.index(c.status),
+        "sources": lambda c: -len({cit.source for cit in c.citations}),
+        "id": lambda c: c.id,
+    }[by]
+    ordered = sorted(claims, key=lambda c: (primary(c), sort_key(c)))
+    if not reverse:
+        return ordered
+    if by == "date":
+        return [c for c in reversed(ordered) if c.date] + [c for c in ordered if not c.date]
+    return ordered[::-1]
+
+
+def choice(option: str, value: str, choices: Iterable[str], what: str = "unknown value") -> str:
+    """A value from a fixed vocabulary, matched case-insensitively; anything else is a usage error."""
+    choices = tuple(choices)
+    if value.casefold() in choices:
+        return value.casefold()
+    raise UsageError(f"{option}: {what} {value!r}{suggest(value, choices)} (choose {', '.join(choices)})")
+
+
+def order_with_related(claims: list[Claim], by: str = "date", reverse: bool = False) -> list[Claim]:
+    """Claims in the chosen order, but each claim's related claims follow it directly, so differing
+    figures sit together: a group takes the place of its first claim, its members in the same order."""
+    ordered = sort_claims(claims, by, reverse)
+    position = {c.id: i for i, c in enumerate(ordered)}
     present = {c.id: c for c in ordered}
     placed: set[str] = set()
     out: list[Claim] = []
@@ -50,7 +134,7 @@ def order_with_related(claims: list[Claim]) -> list[Claim]:
                     placed.add(rid)
                     group.append(present[rid])
             i += 1
-        out.extend([group[0], *sorted(group[1:], key=sort_key)])
+        out.extend([group[0], *sorted(group[1:], key=lambda c: position[c.id])])
     return out
 
 
@@ -124,6 +208,14 @@ class Filters:
         return out
 
 
+    def undated_left_out(self, dataset: Dataset) -> int:
+        """How many undated claims a date filter leaves out that every other filter would keep."""
+        if not (self.since or self.until or self.year is not None):
+            return 0
+        undated = [c for c in dataset.candidates(self.parties, self.kinds) if c.date is None]
+        return len(dataclasses.replace(self, since=None, until=None, year=None).apply(dataset, undated))
+
+
 def _haystack(dataset: Dataset, c: Claim) -> str:
     names = []
     for eid in (*c.parties, *c.asserted_by, *c.denied_by):
@@ -153,24 +245,33 @@ def make_filters(
     """Filters from what a user typed: names resolved to ids, every value checked, typos suggested."""
     from .model import CLAIM_KINDS, STATUSES, parse_partial_date
 
-    for kind in kinds:
-        if kind not in CLAIM_KINDS:
-            raise UsageError(f"--kind: unknown kind {kind!r}{suggest(kind, CLAIM_KINDS)} (kinds: {', '.join(CLAIM_KINDS)})")
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"--status: unknown status {status!r}{suggest(status, STATUSES)} (statuses: {', '.join(STATUSES)})")
+    kinds = tuple(choice("--kind", kind, CLAIM_KINDS, "unknown kind") for kind in kinds)
+    if status is not None:
+        status = choice("--status", status, STATUSES, "unknown status")
     if source is not None:
         source = find_source(dataset, source).id
+    spans = {}
     for option, value in (("--since", since), ("--until", until)):
         if value is not None:
             try:
                 parse_partial_date(value)
             except ValueError as e:
                 raise UsageError(f"{option}: {e}") from None
-    if year is not None and not 1 <= year <= 9999:
-        raise UsageError(f"--year: {year} is not a year")
+            spans[option] = date_span(value)
+    if year is not None:
+        if 10 <= year <= 99:
+            raise UsageError(f"--year {year}: write the full year, e.g. {2000 + year if year < 50 else 1900 + year}")
+        if not 1000 <= year <= 9999:
+            raise UsageError(f"--year {year}: not a year; write four digits, e.g. 2024")
+        spans["--year"] = (f"{year:04d}-01-01", f"{year:04d}-12-31")
+    # A window that closes before it opens matches nothing by construction: say so, not an empty list.
+    for a, b in (("--since", "--until"), ("--since", "--year"), ("--year", "--until")):
+        if a in spans and b in spans and spans[a][0] > spans[b][1]:
+            given = {"--since": since, "--until": until, "--year": year}
+            raise UsageError(f"{a} {given[a]} is later than {b} {given[b]}: no date can match both")
     return Filters(
         parties=tuple(find_entity(dataset, p).id for p in parties),
-        kinds=tuple(kinds),
+        kinds=kinds,
         status=status,
         source=source,
         since=since,
@@ -183,14 +284,14 @@ def make_filters(
 
 
 def find_source(dataset: Dataset, source_id: str) -> Source:
-    source = dataset.sources.get(source_id)
+    source = dataset.sources.get(source_id.casefold())  # ids are lowercase slugs
     if source is None:
         raise NotFoundError(f"no source {source_id!r}{suggest(source_id, dataset.sources)}")
     return source
 
 
 def find_claim(dataset: Dataset, claim_id: str) -> Claim:
-    claim = dataset.claims_by_id.get(claim_id)
+    claim = dataset.claims_by_id.get(claim_id.casefold())  # ids are lowercase slugs
     if claim is None:
         raise NotFoundError(f"no claim {claim_id!r}{suggest(claim_id, dataset.claims_by_id)}")
     return claim
@@ -201,8 +302,7 @@ COUNT_BY = ("kind", "party", "status", "source", "year")
 
 def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
     """Claims counted per value of one facet, most first (ties alphabetical)."""
-    if facet not in COUNT_BY:
-        raise UsageError(f"--count-by: cannot count by {facet!r}{suggest(facet, COUNT_BY)} (choose {', '.join(COUNT_BY)})")
+    facet = choice("--count-by", facet, COUNT_BY, "cannot count by")
     keys = {
         "kind": lambda c: [c.kind],
         "status": lambda c: [c.status],

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import AllianceError
@@ -22,11 +23,52 @@ Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no 
 name or id; 70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback)."""
 EXIT_INTERNAL = 70
 
+# Options that belong to `alliance` itself, with how many values each takes. A user may give them
+# after the command too (`alliance show iran --no-color`): the group moves them in front of it
+# before parsing. A new global option is one entry here plus its declaration in main_options.
+GLOBAL_OPTIONS = {"--facts": 1, "--no-color": 0, "--no-cache": 0, "--debug": 0}
+
+
+class _Group(TyperGroup):
+    """Lists commands in the order they are registered, and accepts global options after the command."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args[-1:] == ["--show-completion"]:
+            args = [*args, "auto"]  # the shell named by $SHELL; click has no option with an optional value
+        return super().parse_args(ctx, hoist_global_options(args, self.commands))
+
+
+def hoist_global_options(args: list[str], commands: Any) -> list[str]:
+    """`show iran --no-color --facts D` as `--no-color --facts D show iran`; nothing after `--` moves."""
+    i = 0
+    while i < len(args) and args[i] not in commands:
+        i += GLOBAL_OPTIONS.get(args[i], 0) + 1  # skip a global option's value: `--facts show` names a folder
+    if i >= len(args):
+        return args
+    before, after, moved = args[: i + 1], [], []
+    rest = args[i + 1:]
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if arg == "--":
+            after += rest[j:]
+            break
+        takes = GLOBAL_OPTIONS.get(arg, 0)  # `--facts=D` carries its value
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS and j + takes < len(rest):  # a missing value: click says so
+            moved += rest[j: j + 1 + takes]
+            j += 1 + takes
+        else:
+            after.append(arg)
+            j += 1
+    return moved + before + after
+
+
 app = typer.Typer(
     name="alliance",
+    cls=_Group,
     help=f"Cited, checkable claims about Russia's alliances and partnerships.\n\n{EXIT_CODES}",
     invoke_without_command=True,
-    add_completion=True,
+    add_completion=False,  # completion.py: our own --show-completion SHELL and completion classes
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -114,6 +156,18 @@ def _quiet_broken_pipe() -> None:
     raise typer.Exit(0)
 
 
+def _show_completion(value: Optional[str]) -> None:
+    if value is not None:
+        from .completion import detect_shell, script
+
+        try:
+            typer.echo(script(detect_shell() if value == "auto" else value), nl=False)
+        except AllianceError as e:
+            _report(e)
+            raise typer.Exit(e.exit_code) from None
+        raise typer.Exit()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"alliance-cli {__version__}")
@@ -137,6 +191,12 @@ def main_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    show_completion: Annotated[
+        Optional[str], typer.Option("--show-completion", callback=_show_completion, is_eager=True,
+                                    metavar="[bash|zsh|fish]", expose_value=False,
+                                    help="Print the completion script for a shell (default: $SHELL's), to source "
+                                         "from its start-up file.")
+    ] = None,
 ) -> None:
     """Cited, checkable claims about Russia's alliances and partnerships."""
     _state.no_cache = no_cache
@@ -250,34 +310,56 @@ def _file_mode(path: Path) -> int:
 # ---- completion ----------------------------------------------------------------------------
 
 
-def _complete_entities(incomplete: str) -> list[str]:
-    return _complete(lambda ds: [n for e in ds.entities.values() for n in (e.id, *e.aliases)], incomplete)
+# Each completer takes the click context, so that `--facts DIR` given earlier on the line is honoured,
+# and returns every candidate: completion.py matches them to what was typed, case-insensitively.
 
 
-def _complete_kinds(incomplete: str) -> list[str]:
+def _complete_entities(ctx: typer.Context) -> list[str]:
+    return _complete(ctx, lambda ds: [n for e in ds.entities.values() for n in (e.id, *e.aliases)])
+
+
+def _complete_sources(ctx: typer.Context) -> list[str]:
+    return _complete(ctx, lambda ds: list(ds.sources))
+
+
+def _complete_claims(ctx: typer.Context) -> list[str]:
+    return _complete(ctx, lambda ds: [c.id for c in ds.claims])
+
+
+def _complete_kinds() -> list[str]:
     from ..model import CLAIM_KINDS
 
-    return sorted(k for k in CLAIM_KINDS if k.startswith(incomplete))
+    return sorted(CLAIM_KINDS)
 
 
-def _complete_sources(incomplete: str) -> list[str]:
-    return _complete(lambda ds: list(ds.sources), incomplete)
+def _complete_statuses() -> list[str]:
+    from ..model import STATUSES
+
+    return list(STATUSES)
 
 
-def _complete_claims(incomplete: str) -> list[str]:
-    return _complete(lambda ds: [c.id for c in ds.claims], incomplete)
+def _complete_sorts() -> list[str]:
+    from ..query import SORTS
+
+    return list(SORTS)
 
 
-def _complete(names: Callable[[Any], list[str]], incomplete: str) -> list[str]:
+def _complete_count_by() -> list[str]:
+    from ..query import COUNT_BY
+
+    return list(COUNT_BY)
+
+
+def _complete(ctx: typer.Context, names: Callable[[Any], list[str]]) -> list[str]:
     # Completion must print nothing but candidates: a broken dataset simply completes nothing.
     try:
-        candidates = names(_dataset())
+        facts = ctx.find_root().params.get("facts")  # parsed leniently: may still be text
+        from ..cache import load
+        from ..store import resolve_facts_dir
+
+        return sorted(set(names(load(resolve_facts_dir(Path(facts) if facts else None), use_cache=not _state.no_cache))))
     except Exception:  # noqa: BLE001
         return []
-    low = incomplete.casefold()
-    return sorted({n for n in candidates if n.casefold().startswith(low)})
-
-
 
 
 # ---- filters shared by claims, timeline, treaties and export -------------------------------
@@ -299,7 +381,8 @@ KindOption = Annotated[
     typer.Option("--kind", "-k", help="Only claims of this kind (treaty, trade, troops, arms, ...); repeat for any of several.",
                  autocompletion=_complete_kinds),
 ]
-StatusOption = Annotated[Optional[str], typer.Option("--status", help="reported, alleged, denied or disputed.")]
+StatusOption = Annotated[Optional[str], typer.Option("--status", help="reported, alleged, denied or disputed.",
+                                                     autocompletion=_complete_statuses)]
 SourceOption = Annotated[
     Optional[str], typer.Option("--source", help="Only claims citing this source id.", autocompletion=_complete_sources)
 ]
@@ -317,6 +400,20 @@ LimitOption = Annotated[
 ]
 
 
+SORT_HELP = (
+    "Order by date (undated last), kind, status (reported, alleged, denied, disputed), sources (most "
+    "distinct sources first) or id; ties in date order."
+)
+SortOption = Annotated[
+    Optional[str], typer.Option("--sort", help=SORT_HELP, metavar="date|kind|status|sources|id",
+                                autocompletion=_complete_sorts)
+]
+ReverseOption = Annotated[
+    bool, typer.Option("--reverse", "-r", help="The order turned round (--sort date --reverse: newest first); "
+                                               "undated claims stay last.")
+]
+
+
 def _filters(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
              search=None, contested=False, single_source=False):
     from ..query import make_filters
@@ -329,6 +426,19 @@ def _limited(claims: list, limit: int | None) -> list:
     return claims if limit is None else claims[:limit]
 
 
+def _apply(ds: Any, filters: Any) -> list:
+    """The claims the filters keep; a date filter that leaves out undated claims says so on stderr."""
+    left_out = filters.undated_left_out(ds)
+    if left_out:
+        are = "claims are" if left_out != 1 else "claim is"
+        _stderr().print(f"{left_out} undated {are} not matched by date filters", markup=False)
+    return filters.apply(ds)
+
+
 
 def main() -> None:
-    app()
+    if os.environ.get("_ALLIANCE_COMPLETE"):
+        from .completion import register
+
+        register()
+    app(prog_name="alliance")

@@ -17,9 +17,11 @@ from .common import (
     LimitOption,
     OutputOption,
     PartyOption,
+    ReverseOption,
     SearchOption,
     SinceOption,
     SingleOption,
+    SortOption,
     SourceOption,
     StatusOption,
     UntilOption,
@@ -29,6 +31,7 @@ from .common import (
     write_atomically,
     write_stdout,
     _complete_claims,
+    _apply,
     _dataset,
     _filters,
     _limited,
@@ -88,7 +91,8 @@ def verify(
 
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.")] = "claims",
+    kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.",
+                                        autocompletion=lambda: ["claims", "entities", "sources"])] = "claims",
 ) -> None:
     """Print the JSON Schema of one kind of facts file, for editors that validate YAML as you type.
 
@@ -110,8 +114,12 @@ def export(
     party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    sort: SortOption = None, reverse: ReverseOption = False,
 ) -> None:
     """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines or SQLite.
+
+    Claims come in the order of the facts files unless --sort or --reverse is given (--reverse alone
+    sorts by date); --limit applies after sorting.
 
     Example: alliance export --format csv --output claims.csv
     """
@@ -119,7 +127,12 @@ def export(
         raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
     ds = _dataset()
     filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
-    chosen = _limited(filters.apply(ds), limit)
+    chosen = _apply(ds, filters)
+    if sort or reverse:
+        from ..query import sort_claims
+
+        chosen = sort_claims(chosen, sort or "date", reverse)
+    chosen = _limited(chosen, limit)
     everything = len(chosen) == len(ds.claims)
     if fmt is OutputFormat.sqlite:
         if output is None or str(output) == "-":
