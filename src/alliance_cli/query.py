@@ -212,7 +212,7 @@ class Filters:
         """How many undated claims a date filter leaves out that every other filter would keep."""
         if not (self.since or self.until or self.year is not None):
             return 0
-        undated = [c for c in dataset.candidates(self.parties, self.kinds) if c.date is None]
+        undated = [c for c in dataset.candidates(self.parties, self.kinds, undated=True) if c.date is None]
         return len(dataclasses.replace(self, since=None, until=None, year=None).apply(dataset, undated))
 
 
