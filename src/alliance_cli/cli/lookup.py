@@ -92,9 +92,9 @@ def entities(
     ] = None,
     fmt: FormatOption = None,
 ) -> None:
-    """Every country, organization, armed group and person the claims name, with ids, ISO codes and aliases.
+    """Every entity the claims name, with its id, ISO codes and aliases.
 
-    The claims column counts the claims that name an entity as a party, an asserter or a denier,
+    Countries, organizations, armed groups and persons. The claims column counts the claims that name an entity as a party, an asserter or a denier,
     each claim once. Any of the id, name, ISO codes and aliases works wherever a name is asked for.
 
     Example: alliance entities --kind organization
@@ -149,9 +149,9 @@ def timeline(
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
     sort: SortOption = None, reverse: ReverseOption = False, fmt: FormatOption = None,
 ) -> None:
-    """All matching claims under a heading per year, oldest first (--reverse: newest first).
+    """All matching claims in date order, under a heading per year (oldest first).
 
-    --sort orders the claims within each year (date order by default); --limit keeps the first N
+    --reverse puts the newest year first; --sort orders the claims within each year (date order by default); --limit keeps the first N
     claims in that order.
 
     Example: alliance timeline --party china
@@ -183,9 +183,10 @@ def treaties(
     year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
     sort: SortOption = None, reverse: ReverseOption = False, fmt: FormatOption = None,
 ) -> None:
-    """Treaties and agreements under a heading per year, newest first (--reverse: oldest first), with their obligations.
+    """Treaties and agreements under a heading per year, newest first, with their obligations.
 
-    --sort orders the treaties within each year (newest first by default).
+    --reverse puts the oldest year first; --sort orders the treaties within each year (newest first
+    by default).
 
     Example: alliance treaties --year 2024
     """
