@@ -10,7 +10,7 @@ import re
 import pytest
 
 from alliance_cli.errors import closest
-from alliance_cli.query import mentions
+from alliance_cli.query import as_written, mentions
 from alliance_cli.store import load as load_dataset
 from conftest import MINI
 
@@ -63,6 +63,7 @@ def test_entities_unknown_kind_is_a_usage_error(run):
         ("RURITANA", "error: no entity 'RURITANA'; did you mean 'ruritania'?\n"),
         ("nborduria", "error: no entity 'nborduria'; did you mean 'north-borduria'?\n"),
         ("xyz", "error: no entity 'xyz'\n"),
+        # Only an alias holds the word (Strelsau), not the text of any claim: no mention hint.
         ("Strelsa", "error: no entity 'Strelsa'; did you mean 'ruritania'?\n"),
     ],
 )
@@ -73,17 +74,20 @@ def test_show_a_name_that_is_no_entity(run, name, stderr):
 
 @pytest.mark.parametrize("word", ["syldavian", "zenda"])
 def test_the_mention_hint_names_a_command_listing_that_many_claims(run, word):
-    counted = len(mentions(load_dataset(MINI), word))
+    counted = int(run("show", word).stderr.split("? ")[1].split()[0])
+    assert counted == len(mentions(load_dataset(MINI), word))
     listed = json.loads(run("claims", "-s", word, "-f", "json").stdout)["claims"]
     assert len(listed) == counted > 0
 
 
-def test_mentions_match_whole_words_in_any_case():
+def test_mentions_are_the_claims_search_lists_and_shown_as_written():
     ds = load_dataset(MINI)
-    assert [(c.id, w) for c, w in mentions(ds, "SYLDAVIAN")] == [
-        ("borduria-troops-2000", "Syldavian"), ("borduria-troops-500", "Syldavian")]
-    assert mentions(ds, "syldav") == []  # part of a word is not a mention
-    assert [c.id for c, _ in mentions(ds, "friendship pact")] == ["borduria-pact-2023"]
+    assert [c.id for c in mentions(ds, "SYLDAVIAN")] == ["borduria-troops-2000", "borduria-troops-500"]
+    assert [c.id for c in mentions(ds, "friendship pact")] == ["borduria-pact-2023"]
+    assert as_written(mentions(ds, "friendship pact"), "friendship pact") == "friendship pact"
+    assert as_written(mentions(ds, "ZENDA"), "ZENDA") == "Zenda"
+    assert mentions(ds, "nowhere at all") == []
+    assert len(mentions(ds, "strelsa")) == 5 and as_written(mentions(ds, "strelsa"), "strelsa") is None  # an alias only
 
 
 @pytest.mark.parametrize(
@@ -92,10 +96,13 @@ def test_mentions_match_whole_words_in_any_case():
         ("chinaa", "china"), ("iarn", "iran"), ("russa", "russia"), ("north korae", "north korea"),
         ("serbai", "serbia"), ("treaties", "treaty"), ("chinese", "china"), ("tratey", "treaty"), ("kaz", "kazakhstan"),
         ("france", None), ("persia", None), ("Persia", None), ("ukraine", None), ("xy", None), ("cuban", "cuba"),
+        # A two- or three-letter code is no near miss for a word: "oil" is not Israel's "il", "korea" not "kor".
+        ("oil", None), ("korea", None), ("rusia", "russia"), ("chn", None),
     ],
 )
 def test_suggestions_only_when_close(typed, meant):
-    candidates = ["china", "iran", "russia", "north korea", "serbia", "treaty", "trade", "kazakhstan", "cuba", "syria"]
+    candidates = ["china", "iran", "russia", "north korea", "serbia", "treaty", "trade", "kazakhstan", "cuba", "syria",
+                  "il", "kor", "irq"]
     assert closest(typed, candidates) == meant
 
 
@@ -113,6 +120,11 @@ def test_shipped_dataset_suggests_nothing_wrong(run):
     assert ukraine.stderr.endswith(" claims mention 'Ukraine': alliance claims -s ukraine\n")
     count = int(ukraine.stderr.split("; ")[1].split()[0])
     assert len(json.loads(run("claims", "-s", "ukraine", "-f", "json", env=env).stdout)["claims"]) == count
+    for word in ("korea", "west", "oil"):  # not close to any name: no suggestion, and the count is what -s lists
+        result = run("show", word, env=env)
+        assert "did you mean" not in result.stderr
+        count = int(result.stderr.split("; ")[1].split()[0])
+        assert len(json.loads(run("claims", "-s", word, "-f", "json", env=env).stdout)["claims"]) == count
 
 
 @pytest.mark.parametrize(

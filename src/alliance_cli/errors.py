@@ -59,7 +59,7 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 
     Close means: the name starts the candidate (a truncated id: "alpha" for "alpha-report"); the
     candidate less its last letter starts the name (another ending: "treaties", "chinese"); or the
-    name is one typo from it, or, for a name of five letters or more that begins with the same
+    name is one typo from it, or, where both have five letters or more and begin with the same
     letter, two typos (three from nine letters). A typo is a letter added, dropped, changed, or
     swapped with its neighbour. No suggestion is better than a wrong one: "france" is not "iran",
     nor "persia" "serbia".
@@ -73,7 +73,9 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
             return lowered[(prefixed or stems)[0]]
 
     def allowed(candidate: str) -> int:
-        if len(key) < 5 or not candidate.startswith(key[:1]):
+        if min(len(key), len(candidate)) < 3:
+            return 0  # "oil" is one letter from Israel's code "il", and means nothing by it
+        if min(len(key), len(candidate)) < 5 or not candidate.startswith(key[:1]):
             return 1
         return 2 if len(key) < 9 else 3
 

@@ -34,12 +34,13 @@ def _entity_hint(dataset: Dataset, name: str, index: dict[str, Entity]) -> str:
     meant = short.get(key.replace(" ", "")) or index.get(closest(key, index) or "")
     hint = f"; did you mean {meant.id!r}?" if meant else ""
     mentioned = mentions(dataset, name) if name.strip() else []
-    if mentioned:
+    written = as_written(mentioned, name)
+    if written is not None:  # said in the text of a claim, not only part of a name or id
         n = len(mentioned)
         import shlex
 
-        hint += (f"{' ' if hint else '; '}{n} claim{'s' * (n != 1)} mention{'s' * (n == 1)} {mentioned[0][1]!r}: "
-                 f"alliance claims -s {shlex.quote(name.casefold())}")
+        hint += (f"{' ' if hint else '; '}{n} claim{'s' * (n != 1)} mention{'s' * (n == 1)} "
+                 f"{written!r}: alliance claims -s {shlex.quote(name.casefold())}")
     return hint
 
 
@@ -48,23 +49,25 @@ def _initials(key: str) -> str:
     return "".join(w[0] for w in first) + last
 
 
-def mentions(dataset: Dataset, word: str) -> list[tuple[Claim, str]]:
-    """Claims whose text (statement, quotes, notes, treaty name) has `word` as a whole word, any case,
-    each with the word as first written there."""
+def mentions(dataset: Dataset, word: str) -> list[Claim]:
+    """The claims that mention `word`: exactly those `alliance claims -s WORD` lists, so that a hint
+    naming that command tells the truth."""
+    return Filters(search=word).apply(dataset)
+
+
+def as_written(claims: Iterable[Claim], word: str) -> str | None:
+    """`word` as the claims' text first writes it ("Ukraine" for "ukraine"), a whole word if it can be;
+    None when no statement, quote or note holds it."""
     import re
 
-    pattern = re.compile(rf"(?<!\w){re.escape(word.strip())}(?!\w)", re.IGNORECASE)
-    out = []
-    for c in dataset.claims:
-        texts = [c.statement, *(t for cit in c.citations for t in (cit.quote, cit.note) if t)]
-        if c.treaty and c.treaty.name:
-            texts.append(c.treaty.name)
+    texts = [t for c in claims for t in (c.statement, *(cit.quote for cit in c.citations),
+                                          *(cit.note for cit in c.citations if cit.note))]
+    for pattern in (rf"(?<!\w){re.escape(word.strip())}(?!\w)", re.escape(word.strip())):
         for text in texts:
-            m = pattern.search(text)
+            m = re.search(pattern, text, re.IGNORECASE)
             if m:
-                out.append((c, m.group()))
-                break
-    return out
+                return m.group()
+    return None
 
 
 def entity_claim_counts(dataset: Dataset) -> dict[str, int]:
