@@ -254,3 +254,13 @@ def test_global_options_after_a_double_dash_stay_where_they_are(run):
     # Everything after `--` is an argument: here a name, which is no entity.
     result = run("show", "--", "--no-color")
     assert (result.exit_code, result.stderr) == (3, "error: no entity '--no-color'\n")
+
+
+def test_every_command_help_says_global_options_work_there(run):
+    from typer.main import get_command
+
+    from alliance_cli.cli import app
+
+    for command in get_command(app).commands:
+        out = run(command, "--help", env={"COLUMNS": "200"}).stdout
+        assert "Global options (--facts DIR, --no-color, --no-cache, --debug) work before or after the command" in out, command

@@ -29,6 +29,10 @@ EXIT_INTERNAL = 70
 GLOBAL_OPTIONS = {"--facts": 1, "--no-color": 0, "--no-cache": 0, "--debug": 0}
 
 
+GLOBAL_HELP = (f"Global options ({', '.join(o + ' DIR' * n for o, n in GLOBAL_OPTIONS.items())}) "
+               "work before or after the command; see alliance --help.")
+
+
 class _Group(TyperGroup):
     """Lists commands in the order they are registered, and accepts global options after the command."""
 
@@ -123,6 +127,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             except Exception as e:  # noqa: BLE001 - the one place unexpected errors are turned into words
                 _internal_error(e)
 
+        kwargs.setdefault("epilog", GLOBAL_HELP)
         app.command(*args, **kwargs)(run)
         return fn
 
