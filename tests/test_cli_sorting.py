@@ -95,3 +95,14 @@ def test_sort_is_in_help(run):
     for command in ("claims", "show", "timeline", "treaties", "source", "export"):
         out = run(command, "--help", env={"COLUMNS": "200"}).stdout
         assert "--sort date|kind|status|sources|id" in out and "--reverse" in out, command
+
+
+def test_the_python_api_sorts_as_the_command_does(run, mini_facts):
+    import alliance_cli
+
+    data = alliance_cli.load(mini_facts, cache=False)
+    for sort in ("date", "kind", "status", "sources", "id"):
+        for reverse in (False, True):
+            args = ["--sort", sort] + (["--reverse"] if reverse else [])
+            assert data.claims(sort=sort, reverse=reverse).ids() == ids(run("claims", *args)), args
+    assert data.claims(sort=None, reverse=True).ids() == data.claims(sort=None).ids()[::-1]

@@ -419,26 +419,28 @@ ReverseOption = Annotated[
 ]
 
 
-def _filters(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
-             search=None, contested=False, single_source=False):
-    from ..query import make_filters
+def _select(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
+            search=None, contested=False, single_source=False, *, sort: str | None = "date", reverse: bool = False,
+            limit: int | None = None) -> list:
+    """The claims a listing shows, chosen by the Python API's own `Data.claims`, so the two cannot drift.
 
-    return make_filters(ds, parties=party or (), kinds=kind or (), status=status, source=source, since=since,
-                        until=until, year=year, search=search, contested=contested, single_source=single_source)
+    A date filter that leaves out undated claims says so on stderr.
+    """
+    from ..api import Data
+
+    filters = dict(party=party, kind=kind, status=status, source=source, since=since, until=until, year=year,
+                   search=search, contested=contested, single_source=single_source)
+    data = Data(ds)
+    chosen = list(data.claims(**filters, sort=sort, reverse=reverse, limit=limit))
+    left_out = data.undated_left_out(**filters)
+    if left_out:
+        are = "claims are" if left_out != 1 else "claim is"
+        _stderr().print(f"{left_out} undated {are} not matched by date filters", markup=False)
+    return chosen
 
 
 def _limited(claims: list, limit: int | None) -> list:
     return claims if limit is None else claims[:limit]
-
-
-def _apply(ds: Any, filters: Any) -> list:
-    """The claims the filters keep; a date filter that leaves out undated claims says so on stderr."""
-    left_out = filters.undated_left_out(ds)
-    if left_out:
-        are = "claims are" if left_out != 1 else "claim is"
-        _stderr().print(f"{left_out} undated {are} not matched by date filters", markup=False)
-    return filters.apply(ds)
-
 
 
 def main() -> None:

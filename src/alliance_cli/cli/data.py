@@ -31,10 +31,8 @@ from .common import (
     write_atomically,
     write_stdout,
     _complete_claims,
-    _apply,
     _dataset,
-    _filters,
-    _limited,
+    _select,
     _report,
     _state,
     _stderr,
@@ -89,10 +87,16 @@ def verify(
     typer.echo(f"{report.quotes_checked} quotes checked, {report.sources_matched} of {len(ds.sources)} sources matched: all found")
 
 
+def _complete_schema_kinds() -> list[str]:
+    from ..schema import FILES
+
+    return list(FILES)
+
+
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.",
-                                        autocompletion=lambda: ["claims", "entities", "sources"])] = "claims",
+    kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.",
+                                        autocompletion=_complete_schema_kinds)] = "claims",
 ) -> None:
     """Print the JSON Schema of one kind of facts file, for editors that validate YAML as you type.
 
@@ -126,13 +130,9 @@ def export(
     if fmt is OutputFormat.table:
         raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
     ds = _dataset()
-    filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
-    chosen = _apply(ds, filters)
-    if sort or reverse:
-        from ..query import sort_claims
-
-        chosen = sort_claims(chosen, sort or "date", reverse)
-    chosen = _limited(chosen, limit)
+    # The order of the facts files unless asked; --reverse alone is newest first.
+    chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
+                     sort=sort or ("date" if reverse else None), reverse=reverse, limit=limit)
     everything = len(chosen) == len(ds.claims)
     if fmt is OutputFormat.sqlite:
         if output is None or str(output) == "-":

@@ -29,10 +29,9 @@ from .common import (
     _complete_entities,
     _complete_count_by,
     _complete_sources,
-    _apply,
     _dataset,
-    _filters,
     _limited,
+    _select,
     _state,
 )
 
@@ -127,18 +126,18 @@ def claims(
     Example: alliance claims --party north-korea --kind arms --contested
     """
     from ..errors import UsageError
-    from ..query import count_by as facet, sort_claims
+    from ..query import count_by as facet
 
     ds = _dataset()
-    chosen = _apply(ds, _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source))
+    filters = (party, kind, status, source, since, until, year, search, contested, single_source)
     if count_by:
         if sort or reverse:
             raise UsageError("--sort and --reverse order claims; --count-by lists counts, most first")
         # Count every matching claim; --limit then keeps the first N rows of counts.
-        rows = facet(chosen, count_by)
+        rows = facet(_select(ds, *filters, sort=None), count_by)
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
-    chosen = _limited(sort_claims(chosen, sort or "date", reverse), limit)
+    chosen = _select(ds, *filters, sort=sort or "date", reverse=reverse, limit=limit)
     emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
 
 
@@ -157,7 +156,7 @@ def timeline(
     Example: alliance timeline --party china
     """
     ds = _dataset()
-    chosen = _apply(ds, _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source))
+    chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source, sort=None)
     chosen, headings = _by_year(chosen, sort, reverse, newest=False)
     emit(Listing(ds, _limited(chosen, limit), title="Timeline", by_year=headings), fmt)
 
@@ -191,7 +190,7 @@ def treaties(
     Example: alliance treaties --year 2024
     """
     ds = _dataset()
-    chosen = _apply(ds, _filters(ds, party, ["treaty"], since=since, until=until, year=year))
+    chosen = _select(ds, party, ["treaty"], since=since, until=until, year=year, sort=None)
     # In the order the year headings show, so that citations number down the page.
     chosen, headings = _by_year(chosen, sort, reverse, newest=True)
     emit(Listing(ds, chosen, title="Treaties and agreements", by_year=headings), fmt)
@@ -248,13 +247,12 @@ def about(fmt: FormatOption = None) -> None:
 
     Example: alliance about
     """
-    from .. import DATASET_DATE
     from ..query import about_rows
     from ..store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
-    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about"), fmt)
+    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
+    emit(Rows(("item", "value"), rows, title="About the dataset", key="about"), fmt)
 
 
 @command()
@@ -266,6 +264,6 @@ def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOptio
     from ..query import series
 
     ds = _dataset()
-    chosen = _filters(ds, party, kind).apply(ds)
+    chosen = _select(ds, party, kind, sort=None)
     emit(series(ds, chosen), fmt)
 
