@@ -250,6 +250,12 @@ def test_a_global_option_after_the_command_takes_effect(run, tmp_path):
     assert not colour.search(run("show", "borduria", "-f", "table", "--no-color", env={"FORCE_COLOR": "1"}).stdout)
 
 
+def test_a_global_option_after_the_command_without_its_value(run):
+    result = run("show", "borduria", "--facts")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith("Error: Option '--facts' requires an argument.\n")
+
+
 def test_global_options_after_a_double_dash_stay_where_they_are(run):
     # Everything after `--` is an argument: here a name, which is no entity.
     result = run("show", "--", "--no-color")

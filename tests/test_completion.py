@@ -59,7 +59,7 @@ def after_tab(shell: str, typed: str, env: dict[str, str], tmp_path: Path) -> st
         setup = f"source {source}; bind -x '\"\\C-x\": printf \"%s\\n\" \"$READLINE_LINE\" > {out}.part && mv {out}.part {out}'\n"
     master, slave = pty.openpty()
     proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
-                            start_new_session=True)
+                            start_new_session=True, cwd=tmp_path)
     os.close(slave)
     seen = b""
     try:
@@ -123,6 +123,13 @@ def test_completion_honours_facts_given_on_the_line(shell, shell_env, tmp_path):
         f"alliance --facts {shipped} show china ")
     assert after_tab(shell, f"alliance show --facts {shipped} chin", shell_env, tmp_path) == (
         f"alliance show --facts {shipped} china ")
+
+
+@pytest.mark.parametrize("shell", INTERACTIVE)
+def test_folders_complete_as_paths(shell, shell_env, tmp_path):
+    (tmp_path / "my-facts").mkdir()
+    for typed in ("alliance --facts my-f", "alliance show --facts my-f", "alliance validate my-f"):
+        assert after_tab(shell, typed, shell_env, tmp_path) == typed.replace("my-f", "my-facts/")
 
 
 @needs["fish"]

@@ -39,7 +39,13 @@ class _Group(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args[-1:] == ["--show-completion"]:
             args = [*args, "auto"]  # the shell named by $SHELL; click has no option with an optional value
-        return super().parse_args(ctx, hoist_global_options(args, self.commands))
+        hoisted = hoist_global_options(args, self.commands)
+        if not ctx.resilient_parsing and hoisted[-1:] and GLOBAL_OPTIONS.get(hoisted[-1]):
+            # `show iran --facts`: say what is missing, not that `show` has no --facts option.
+            from typer._click.exceptions import UsageError as ClickUsageError
+
+            raise ClickUsageError(f"Option '{hoisted[-1]}' requires an argument.", ctx)
+        return super().parse_args(ctx, hoisted)
 
 
 def hoist_global_options(args: list[str], commands: Any) -> list[str]:

@@ -39,11 +39,15 @@ class _AnyCase:
     """Complete a value from every candidate the parameter offers, matched without regard to case."""
 
     def get_completions(self, args: list[str], incomplete: str) -> list[Any]:
+        from .common import GLOBAL_OPTIONS
+
         if incomplete.startswith("-"):
             return super().get_completions(args, incomplete)  # type: ignore[misc]  # option names
+        if args and GLOBAL_OPTIONS.get(args[-1]):
+            return []  # the value of `--facts` after the command: a folder, which the shell completes
         offered = super().get_completions(args, "")  # type: ignore[misc]
         if any(item.type != "plain" for item in offered):
-            return super().get_completions(args, incomplete)  # type: ignore[misc]  # files and folders
+            return []  # a file or folder: nothing from us, so that the shell completes paths itself
         typed = incomplete.casefold()
         return [item for item in offered if item.value.casefold().startswith(typed)]
 
