@@ -8,6 +8,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alliance_cli.errors import closest
 from alliance_cli.query import as_written, mentions
@@ -270,3 +272,30 @@ def test_every_command_help_says_global_options_work_there(run):
     for command in get_command(app).commands:
         out = " ".join(run(command, "--help").stdout.split())
         assert "Global options (--facts DIR, --no-color, --no-cache, --debug) work before or after the command" in out, command
+
+
+@given(st.lists(st.sampled_from(["show", "claims", "iran", "-s", "x", "--", "--no-color", "--debug", "--no-cache",
+                                 "--facts", "--facts=d", "d", "-f", "json"]), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_hoisting_global_options_moves_only_them_and_keeps_every_word(args):
+    from alliance_cli.cli.common import GLOBAL_OPTIONS, hoist_global_options
+
+    hoisted = hoist_global_options(args, {"show": None, "claims": None})
+    assert sorted(hoisted) == sorted(args)  # nothing lost, nothing added
+    if "--" in args:
+        assert hoisted[hoisted.index("--"):] == args[args.index("--"):]  # the end of options is left alone
+
+    def rest(words):  # the words that are not global options or their values, in order
+        out, i = [], 0
+        while i < len(words):
+            if words[i] in GLOBAL_OPTIONS and i + GLOBAL_OPTIONS[words[i]] < len(words):
+                i += 1 + GLOBAL_OPTIONS[words[i]]
+            elif words[i].split("=")[0] in GLOBAL_OPTIONS:
+                i += 1
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    if "--" not in args:
+        assert rest(hoisted) == rest(args)

@@ -51,9 +51,9 @@ class _Group(TyperGroup):
 def hoist_global_options(args: list[str], commands: Any) -> list[str]:
     """`show iran --no-color --facts D` as `--no-color --facts D show iran`; nothing after `--` moves."""
     i = 0
-    while i < len(args) and args[i] not in commands:
+    while i < len(args) and args[i] not in commands and args[i] != "--":
         i += GLOBAL_OPTIONS.get(args[i], 0) + 1  # skip a global option's value: `--facts show` names a folder
-    if i >= len(args):
+    if i >= len(args) or args[i] == "--":
         return args
     before, after, moved = args[: i + 1], [], []
     rest = args[i + 1:]
@@ -64,7 +64,8 @@ def hoist_global_options(args: list[str], commands: Any) -> list[str]:
             after += rest[j:]
             break
         takes = GLOBAL_OPTIONS.get(arg, 0)  # `--facts=D` carries its value
-        if arg.split("=", 1)[0] in GLOBAL_OPTIONS and j + takes < len(rest):  # a missing value: click says so
+        value = rest[j + 1: j + 1 + takes]
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS and len(value) == takes and "--" not in value:  # else click says so
             moved += rest[j: j + 1 + takes]
             j += 1 + takes
         else:
