@@ -33,7 +33,10 @@ def _entity_hint(dataset: Dataset, name: str, index: dict[str, Entity]) -> str:
     short = {_initials(n): e for n, e in index.items() if " " in n}
     meant = short.get(key.replace(" ", "")) or index.get(closest(key, index) or "")
     hint = f"; did you mean {meant.id!r}?" if meant else ""
-    mentioned = mentions(dataset, name) if name.strip() else []
+    try:
+        mentioned = mentions(dataset, name) if name.strip() else []
+    except UsageError:  # a name that is no search query ("-", "OR"): no hint, and still exit 3
+        mentioned = []
     written = as_written(mentioned, name)
     if written is not None:  # said in the text of a claim, not only part of a name or id
         n = len(mentioned)
