@@ -44,7 +44,7 @@ def test_entities_kind_filter_any_case_and_every_format(run):
                      ["zenda-pact", "Zenda Pact Organization", "organization", "", "", "ZPO", "0"]]
     assert run("entities", "-k", "person").stdout == ""  # an empty listing is success
     rendered = run("entities", "-k", "organization", "-f", "table", env={"COLUMNS": "80"}).stdout
-    assert {"zenda-pact", "organization", "ZPO"} <= set(rendered.split())
+    assert "\nzenda-pact " in rendered and " organization " in rendered and " ZPO " in rendered
 
 
 def test_entities_unknown_kind_is_a_usage_error(run):
@@ -233,7 +233,7 @@ def test_claim_output_marks_the_claim_asked_for(run):
     assert "### claim\n" in markdown and "### related claims\n" in markdown
 
 
-@pytest.mark.parametrize("option", [["--no-color"], ["--debug"], ["--no-cache"], ["--no-pager"], ["--facts", "{mini}"], ["--facts={mini}"]])
+@pytest.mark.parametrize("option", [["--no-color"], ["--debug"], ["--no-cache"], ["--facts", "{mini}"], ["--facts={mini}"]])
 def test_global_options_work_after_the_command(run, option, mini_facts):
     option = [o.format(mini=mini_facts) for o in option]
     before = run(*option, "show", "borduria")

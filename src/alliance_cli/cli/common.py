@@ -26,16 +26,6 @@ Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no 
 name or id; 70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback)."""
 EXIT_INTERNAL = 70
 
-# Options that belong to `alliance` itself, with how many values each takes. A user may give them
-# after the command too (`alliance show iran --no-color`): the group moves them in front of it
-# before parsing. A new global option is one entry here plus its declaration in main_options.
-GLOBAL_OPTIONS = {"--facts": 1, "--no-color": 0, "--no-cache": 0, "--no-pager": 0, "--debug": 0}
-
-
-GLOBAL_HELP = (f"Global options ({', '.join(o + ' DIR' * n for o, n in GLOBAL_OPTIONS.items())}) "
-               "work before or after the command; see alliance --help.")
-
-
 # How `alliance --help` lists the commands: under these headings, in this order. A new command
 # takes its place here by name; one named nowhere is listed last, under "Other commands".
 HELP_GROUPS = (
@@ -46,21 +36,10 @@ HELP_GROUPS = (
 )
 
 
-class _Commands(TyperGroup):
-    """The command list of `--help` in HELP_GROUPS' order and under its headings (plain text, as the
-    rest of the help is; Typer's own help panels need its rich help formatting); global options
-    accepted after the command too."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args[-1:] == ["--show-completion"]:
-            args = [*args, "auto"]  # the shell named by $SHELL; click has no option with an optional value
-        hoisted = hoist_global_options(args, self.commands)
-        if not ctx.resilient_parsing and hoisted[-1:] and GLOBAL_OPTIONS.get(hoisted[-1]):
-            # `show iran --facts`: say what is missing, not that `show` has no --facts option.
-            from typer._click.exceptions import UsageError as ClickUsageError
-
-            raise ClickUsageError(f"Option '{hoisted[-1]}' requires an argument.", ctx)
-        return super().parse_args(ctx, hoisted)
+class _Group(TyperGroup):
+    """Lists commands in HELP_GROUPS' order and under its headings (plain text, as the rest of the help
+    is; Typer's own help panels need its rich help formatting), and accepts global options after the
+    command."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         named = [n for _, names in HELP_GROUPS for n in names if n in self.commands]
@@ -76,6 +55,32 @@ class _Commands(TyperGroup):
             if rows:
                 with formatter.section(heading):
                     formatter.write_dl(rows)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args[-1:] == ["--show-completion"]:
+            args = [*args, "auto"]  # the shell named by $SHELL; click has no option with an optional value
+        hoisted = hoist_global_options(args, self.commands)
+        if not ctx.resilient_parsing and hoisted[-1:] and GLOBAL_OPTIONS.get(hoisted[-1]):
+            # `show iran --facts`: say what is missing, not that `show` has no --facts option.
+            from typer._click.exceptions import UsageError as ClickUsageError
+
+            raise ClickUsageError(f"Option '{hoisted[-1]}' requires an argument.", ctx)
+        return super().parse_args(ctx, hoisted)
+
+
+def summary(doc: str | None) -> str:
+    """A command's one-line summary for `--help`: the first paragraph of its docstring, in full."""
+    return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
+
+
+# Options that belong to `alliance` itself, with how many values each takes. A user may give them
+# after the command too (`alliance show iran --no-color`): the group moves them in front of it
+# before parsing. A new global option is one entry here plus its declaration in main_options.
+GLOBAL_OPTIONS = {"--facts": 1, "--no-color": 0, "--no-cache": 0, "--no-pager": 0, "--debug": 0}
+
+
+GLOBAL_HELP = (f"Global options ({', '.join(o + ' DIR' * n for o, n in GLOBAL_OPTIONS.items())}) "
+               "work before or after the command; see alliance --help.")
 
 
 def hoist_global_options(args: list[str], commands: Any) -> list[str]:
@@ -104,14 +109,9 @@ def hoist_global_options(args: list[str], commands: Any) -> list[str]:
     return moved + before + after
 
 
-def summary(doc: str | None) -> str:
-    """A command's one-line summary for `--help`: the first paragraph of its docstring, in full."""
-    return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
-
-
 app = typer.Typer(
     name="alliance",
-    cls=_Commands,
+    cls=_Group,
     help=f"Cited, checkable claims about Russia's alliances and partnerships.\n\n{EXIT_CODES}",
     invoke_without_command=True,
     add_completion=False,  # completion.py: our own --show-completion SHELL and completion classes
@@ -170,9 +170,9 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             except Exception as e:  # noqa: BLE001 - the one place unexpected errors are turned into words
                 _internal_error(e)
 
-        kwargs.setdefault("epilog", GLOBAL_HELP)
         # The whole summary, never click's cut at the first full stop or at 45 characters.
         kwargs.setdefault("short_help", summary(fn.__doc__))
+        kwargs.setdefault("epilog", GLOBAL_HELP)
         app.command(*args, **kwargs)(run)
         return fn
 

@@ -134,9 +134,9 @@ def export(
 ) -> None:
     """Claims with their citations as CSV, JSON, JSON Lines or SQLite.
 
-    Every claim, or those matching the filters (the same as those of `claims`), in the order of the
-    facts files unless --sort or --reverse is given (--reverse alone sorts by date); --limit applies
-    after sorting.
+    Every claim, or those matching the filters (the same as those of `claims`). Claims come in the
+    order of the facts files unless --sort or --reverse is given (--reverse alone sorts by date);
+    --limit applies after sorting.
 
     Example: alliance export --output claims.csv
     """

@@ -45,10 +45,8 @@ def show(
 ) -> None:
     """Everything on one partner of Russia, with numbered citations.
 
-    Claims are in date order, each followed directly by the claims related to it.
-
-    Related claims (differing figures for one thing) follow the claim they relate to; --sort and
-    --reverse order these groups by their first claim.
+    Claims are in date order, each followed directly by the claims related to it (differing figures
+    for one thing); --sort and --reverse order these groups by their first claim.
 
     Example: alliance show iran
     """
@@ -124,7 +122,9 @@ def claims(
     sort: SortOption = None, reverse: ReverseOption = False,
     fmt: FormatOption = None,
 ) -> None:
-    """Claims that match every given filter, in date order (or as --sort says); --limit applies after sorting.
+    """Claims that match every given filter, in date order.
+
+    --sort and --reverse choose another order; --limit applies after sorting.
 
     Example: alliance claims --party north-korea --kind arms --contested
     """
@@ -155,8 +155,8 @@ def timeline(
 
     The oldest year comes first; undated claims come last.
 
-    --reverse puts the newest year first; --sort orders the claims within each year (date order by default); --limit keeps the first N
-    claims in that order.
+    --reverse puts the newest year first; --sort orders the claims within each year (date order by
+    default); --limit keeps the first N claims in that order.
 
     Example: alliance timeline --party china
     """
@@ -209,7 +209,9 @@ def source_show(
                                              autocompletion=_complete_sources)],
     sort: SortOption = None, reverse: ReverseOption = False, fmt: FormatOption = None,
 ) -> None:
-    """One source: its metadata and every claim citing it, related claims together (as in show).
+    """One source: its metadata and every claim citing it.
+
+    Related claims follow each other, as in show.
 
     Example: alliance source rksnews-strategic-partnerships
     """
