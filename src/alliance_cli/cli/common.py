@@ -86,10 +86,10 @@ GLOBAL_HELP = (f"Global options ({', '.join(o + ' DIR' * n for o, n in GLOBAL_OP
 def hoist_global_options(args: list[str], commands: Any) -> list[str]:
     """`show iran --no-color --facts D` as `--no-color --facts D show iran`; nothing after `--` moves."""
     i = 0
-    while i < len(args) and args[i] not in commands and args[i] != "--":
+    while i < len(args) and args[i] not in commands and "--" not in args[i: i + 1 + GLOBAL_OPTIONS.get(args[i], 0)]:
         i += GLOBAL_OPTIONS.get(args[i], 0) + 1  # skip a global option's value: `--facts show` names a folder
-    if i >= len(args) or args[i] == "--":
-        return args
+    if i >= len(args) or args[i] not in commands:
+        return args  # no command, or a `--` before it: nothing moves
     before, after, moved = args[: i + 1], [], []
     rest = args[i + 1:]
     j = 0
