@@ -41,7 +41,8 @@ def test_verify_reports_a_quote_not_in_the_text(run, facts_copy):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "error: borduria-trade-2021: alpha-report: quote not found in the archived text: “up from $8 billion in 2021”",
+        "error: borduria-trade-2021: alpha-report: quote not found; closest passage at line 4 differs: '8' -> '9': "
+        "“up from $8 billion in 2021”",
         "error: 1 citation check(s) failed",
     ]
 

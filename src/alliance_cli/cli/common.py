@@ -63,8 +63,9 @@ def _report(error: AllianceError) -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
-    """Register a command whose user errors become one-line messages and an exit code."""
+def command(*args: Any, group: typer.Typer | None = None, **kwargs: Any) -> Callable[[F], F]:
+    """Register a command (on `group`, a sub-command group, if given) whose user errors become
+    one-line messages and an exit code."""
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -81,7 +82,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             except Exception as e:  # noqa: BLE001 - the one place unexpected errors are turned into words
                 _internal_error(e)
 
-        app.command(*args, **kwargs)(run)
+        (group or app).command(*args, **kwargs)(run)
         return fn
 
     return decorate
