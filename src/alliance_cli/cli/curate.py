@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..errors import AllianceError, Problem
+from ..formats import OutputFormat
 from ..formats.view import visible
-from .common import _complete_sources, _dataset, _state, _stderr, app, command, write_atomically, write_stdout
+from .common import (
+    FormatOption,
+    _complete_sources,
+    _dataset,
+    _state,
+    _stderr,
+    app,
+    command,
+    emit,
+    write_atomically,
+    write_stdout,
+)
 
 SourcesOption = Annotated[
     Path, typer.Option("--sources", help="Folder holding the archived source texts.", file_okay=False)
@@ -238,3 +251,36 @@ def _lint(dataset, facts_dir: Path, claim_id: str) -> list:
     except ImportError:
         return []
     return lint(dataset, facts_dir, claim_ids={claim_id})
+
+
+@command()
+def diff(
+    old: Annotated[str, typer.Argument(help="A facts directory, or a git revision: REV (the facts directory in use) "
+                                            "or REV:PATH (PATH from the top of the repository).")],
+    new: Annotated[str, typer.Argument(help="The same, for the newer version.")],
+    fmt: FormatOption = None,
+) -> None:
+    """Claims, sources and entities added, removed and changed between two versions of the facts.
+
+    A changed record lists each field's old and new value; a citation is named by its source
+    (`citations[tass-2024].quote`). A git revision is read from the repository, no checkout needed.
+    --format markdown reads as a changelog entry.
+
+    Example: alliance diff v0.1.0 HEAD --format markdown
+    """
+    from ..curate.diff import diff as compare
+    from ..curate.diff import load_version
+    from ..formats import diff as render
+    from ..formats.json import _dumps
+    from ..store import resolve_facts_dir
+
+    facts_dir = resolve_facts_dir(_state.facts)
+    changes = compare(load_version(old, facts_dir), load_version(new, facts_dir), old, new)
+    if fmt is OutputFormat.markdown:
+        write_stdout(render.markdown(changes))
+    elif fmt is OutputFormat.json:
+        write_stdout(_dumps(render.document(changes), indent=2) + "\n")
+    else:
+        emit(render.rows(changes), fmt)
+        if fmt is OutputFormat.table or (fmt is None and sys.stdout.isatty()):
+            _say(render.summary(changes))

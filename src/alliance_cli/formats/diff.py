@@ -1,0 +1,117 @@
+"""A dataset diff in every output format: rows for plain, CSV and table; a document for JSON; a
+changelog entry for Markdown."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..curate.diff import KINDS, Change, Diff
+from .view import Rows, number, record
+
+_CITATION = re.compile(r"citations\[(?P<source>[^\]]+)\](?:\.(?P<part>quote|note))?")
+_PLURAL = {"claim": "claims", "source": "sources", "entity": "entities"}
+
+
+def value_text(value: Any) -> str:
+    """A field's value as one piece of text: a list joined with commas, a number as written, none as `-`."""
+    if value is None or value == ():
+        return "-"
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(number(value))
+    return str(value)
+
+
+def label(change: Change) -> str:
+    """What names a record in a line: a claim's statement, a source's title, an entity's name."""
+    rec = change.record
+    return getattr(rec, "statement", None) or getattr(rec, "title", None) or getattr(rec, "name", "")
+
+
+def rows(diff: Diff) -> Rows:
+    """One row per added or removed record, and one per changed field: change, record, id, field, old, new."""
+    out = []
+    for change in diff.changes:
+        if change.change == "added":
+            out.append(("added", change.what, change.id, "", "", label(change)))
+        elif change.change == "removed":
+            out.append(("removed", change.what, change.id, "", label(change), ""))
+        else:
+            out += [("changed", change.what, change.id, f.field, value_text(f.old), value_text(f.new))
+                    for f in change.fields]
+    return Rows(("change", "record", "id", "field", "old", "new"), out, title=f"{diff.old} -> {diff.new}",
+                key="changes")
+
+
+def summary(diff: Diff) -> str:
+    """`2 claims added, 1 changed (1 status change); 1 source added`, or `no changes`."""
+    parts = []
+    for what in KINDS:
+        counts = [f"{len(diff.of(what, c))} {c}" for c in ("added", "removed", "changed") if diff.of(what, c)]
+        if counts:
+            text = f"{counts[0].split(' ')[0]} {_PLURAL[what] if counts[0].split(' ')[0] != '1' else what} " \
+                   f"{counts[0].split(' ', 1)[1]}"
+            parts.append(", ".join([text, *counts[1:]]))
+    statuses = sum(1 for c in diff.of("claim", "changed") for f in c.fields if f.field == "status")
+    if statuses:
+        parts[0] += f" ({statuses} status change{'s' * (statuses != 1)})"
+    return "; ".join(parts) or "no changes"
+
+
+def document(diff: Diff) -> dict[str, Any]:
+    """Every side's added and removed records in full, and each changed record's fields."""
+    out: dict[str, Any] = {"old": diff.old, "new": diff.new}
+    for what in KINDS:
+        out[_PLURAL[what]] = {
+            "added": [record(c.record) for c in diff.of(what, "added")],
+            "removed": [record(c.record) for c in diff.of(what, "removed")],
+            "changed": [{"id": c.id, "changes": [{"field": f.field, "old": _json(f.old), "new": _json(f.new)}
+                                                 for f in c.fields]} for c in diff.of(what, "changed")],
+        }
+    return out
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def markdown(diff: Diff) -> str:
+    """A changelog entry: a heading, a one-line summary, then a list per kind of change."""
+    from .markdown import _cell
+
+    out = [f"## {_cell(diff.old)} → {_cell(diff.new)}", "", _cell(summary(diff)[0].upper() + summary(diff)[1:]) + ".", ""]
+    for what in KINDS:
+        for change in ("added", "removed", "changed"):
+            changes = diff.of(what, change)
+            if not changes:
+                continue
+            out += [f"### {_PLURAL[what].capitalize()} {change}", ""]
+            for c in changes:
+                if change != "changed":
+                    out.append(f"- `{c.id}`: {_cell(label(c))}")
+                    continue
+                out.append(f"- `{c.id}`")
+                for f in c.fields:
+                    old, new = _cell(value_text(f.old)), _cell(value_text(f.new))
+                    cited = _CITATION.fullmatch(f.field)
+                    if f.field == "status":
+                        out.append(f"  - **status: {old} → {new}**")
+                    elif cited and not cited["part"]:
+                        added = f.old is None
+                        out.append(f"  - citation {'added' if added else 'removed'}, {_cell(cited['source'])}: "
+                                   f"“{new if added else old}”")
+                    elif cited:
+                        out.append(f"  - citation {_cell(cited['source'])}, {cited['part']}: "
+                                   f"{_quoted(f.old, old)} → {_quoted(f.new, new)}")
+                    else:
+                        out.append(f"  - {_cell(f.field)}: {old} → {new}")
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _quoted(value: Any, text: str) -> str:
+    return "-" if value is None else f"“{text}”"
