@@ -73,3 +73,19 @@ def test_verify_without_the_sources_folder_fails_loudly(run, tmp_path):
     result = run("verify", "--sources", str(tmp_path / "absent"))
     assert result.exit_code == 1
     assert result.stderr == f"error: {tmp_path / 'absent'}: sources folder not found; nothing was verified\n"
+
+
+def test_verify_explains_a_miss_with_the_closest_passage(run, facts_copy):
+    path = facts_copy / "claims" / "troops.yaml"
+    path.write_text(path.read_text().replace("Syldavia allege that", "Syldavia claim that")
+                    .replace("about 500 troops were sent in", "about 500 soldiers were sent in"))
+    result = run("--facts", str(facts_copy), "verify", "--sources", str(ARCHIVES))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: borduria-troops-2000: alpha-report: quote not found; closest passage at line 5 differs: "
+        "'claim' -> 'allege': “Officials in Syldavia claim that Ruritania sent 2,000 troops to Borduria; "
+        "Ruritania denies it.”",
+        "error: borduria-troops-500: beta-bulletin: quote not found; closest passage at line 5 differs: "
+        "'soldiers' -> 'troops': “Syldavian intelligence says about 500 soldiers were sent in October 2024.”",
+        "error: 2 citation check(s) failed",
+    ]

@@ -68,7 +68,7 @@ def quote(
     out = [best.text, f"at {record.archive}:{best.line}; {how}", ""]
     lines = context(archive, best)
     digits = len(str(lines[-1][0]))
-    out += [f"{'>' if inside else ' '} {number:>{digits}} | {line}" for number, inside, line in lines]
+    out += [f"{'>' if inside else ' '} {number:>{digits}} | {line}".rstrip() for number, inside, line in lines]
     places = ", ".join(f"{record.archive}:{p.line}" for p in found.passages)
     n = len(found.passages)
     out += ["", "occurs once" if n == 1 else f"occurs {n} times: {places}"]
