@@ -280,7 +280,11 @@ def diff(
         write_stdout(render.markdown(changes))
     elif fmt is OutputFormat.json:
         write_stdout(_dumps(render.document(changes), indent=2) + "\n")
+    elif fmt is OutputFormat.table or (fmt is None and sys.stdout.isatty()):
+        from rich.console import Console
+
+        console = Console(highlight=False, no_color=_state.no_color or None)
+        for renderable in render.table(changes):
+            console.print(renderable)
     else:
         emit(render.rows(changes), fmt)
-        if fmt is OutputFormat.table or (fmt is None and sys.stdout.isatty()):
-            _say(render.summary(changes))

@@ -115,3 +115,30 @@ def markdown(diff: Diff) -> str:
 
 def _quoted(value: Any, text: str) -> str:
     return "-" if value is None else f"“{text}”"
+
+
+def table(diff: Diff) -> list[Any]:
+    """For a terminal: a heading per record (ids never cut), then each changed field and its old -> new,
+    wrapped to the width; a summary line last."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .table import _t
+
+    out: list[Any] = []
+    style = {"added": "green", "removed": "red", "changed": "yellow"}
+    for change in diff.changes:
+        heading = Text.assemble(_t(change.change, style[change.change]), " ", _t(change.what), " ", _t(change.id, "bold"))
+        heading.no_wrap = True
+        out.append(heading)
+        grid = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        grid.add_column(no_wrap=True, style="dim")
+        grid.add_column(ratio=1, overflow="fold")
+        if change.change == "changed":
+            for f in change.fields:
+                grid.add_row(_t(f"  {f.field}"), Text.assemble(_t(value_text(f.old)), " → ", _t(value_text(f.new))))
+        else:
+            grid.add_row(_t(" "), _t(label(change)))
+        out.append(grid)
+    out.append(_t(summary(diff), "dim"))
+    return out

@@ -1,0 +1,215 @@
+"""`alliance diff OLD NEW`: what changed between two facts directories or two git revisions of one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI
+
+
+def git(repo: Path, *args: str) -> None:
+    env = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+           "HOME": str(repo), "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def second_version(facts: Path) -> None:
+    """Status and statement changed, a note dropped, a quote changed, a claim removed, one added, an alias added."""
+    troops = facts / "claims" / "troops.yaml"
+    edit(troops, "statement: Syldavian intelligence says about 500 troops were sent.\n    status: alleged\n",
+         "statement: About 500 troops were sent, Syldavian intelligence says.\n    status: reported\n")
+    edit(troops, "quote: Syldavian intelligence says about 500 troops were sent in October 2024.",
+         "quote: about 500 troops were sent in October 2024.")
+    borduria = facts / "claims" / "borduria.yaml"
+    edit(borduria, "        note: The bulletin gives the year only.\n", "")
+    text = borduria.read_text()
+    borduria.write_text(text[:text.index("  - id: borduria-trade-2021")].replace(
+        "    related: [borduria-trade-2021]\n", "") + (
+        "  - id: borduria-zenda-visit-2023\n"
+        "    kind: diplomacy\n"
+        "    parties: [ruritania, borduria]\n"
+        "    date: 2023-03-03\n"
+        "    statement: Ruritania's and Borduria's leaders met in Zenda.\n"
+        "    citations:\n"
+        "      - source: alpha-report\n"
+        "        quote: Ruritania and Borduria signed\n"))
+    edit(facts / "entities.yaml", "aliases: [Bordurian Republic]", "aliases: [Bordurian Republic, Bordurie]")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository with the mini dataset in facts/, committed twice: as it is, then edited."""
+    root = tmp_path / "repo"
+    shutil.copytree(MINI, root / "facts")
+    (root / "README").write_text("not facts\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "first")
+    git(root, "tag", "v0.1.0")
+    second_version(root / "facts")
+    git(root, "commit", "-q", "-a", "-m", "second")
+    return root
+
+
+PLAIN = (
+    "added\tclaim\tborduria-zenda-visit-2023\t\t\tRuritania's and Borduria's leaders met in Zenda.\n"
+    "removed\tclaim\tborduria-trade-2021\t\tTrade between Ruritania and Borduria was 9 billion US dollars in 2021.\t\n"
+    "changed\tclaim\tborduria-pact-2023\tcitations[beta-bulletin].note\tThe bulletin gives the year only.\t-\n"
+    "changed\tclaim\tborduria-trade-2023\trelated\tborduria-trade-2021\t-\n"
+    "changed\tclaim\tborduria-troops-500\tstatement\tSyldavian intelligence says about 500 troops were sent.\t"
+    "About 500 troops were sent, Syldavian intelligence says.\n"
+    "changed\tclaim\tborduria-troops-500\tstatus\talleged\treported\n"
+    "changed\tclaim\tborduria-troops-500\tcitations[beta-bulletin].quote\t"
+    "Syldavian intelligence says about 500 troops were sent in October 2024.\t"
+    "about 500 troops were sent in October 2024.\n"
+    "changed\tentity\tborduria\taliases\tBordurian Republic\tBordurian Republic, Bordurie\n"
+)
+
+
+def test_diff_of_two_revisions_lists_every_change(run, repo):
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == PLAIN
+
+
+def test_diff_of_two_directories_is_the_same_as_of_their_revisions(run, repo):
+    assert run("diff", str(MINI), str(repo / "facts")).stdout == PLAIN
+
+
+def test_diff_rev_colon_path_reads_from_the_repository_of_the_working_directory(run, repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    result = run("diff", "v0.1.0:facts", "main:facts")
+    assert (result.exit_code, result.stdout) == (0, PLAIN)
+
+
+def test_diff_as_markdown_reads_as_a_changelog_entry(run, repo):
+    result = run("--facts", str(repo / "facts"), "diff", "v0.1.0", "HEAD", "--format", "markdown")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "## v0.1.0 → HEAD\n"
+        "\n"
+        "1 claim added, 1 removed, 3 changed (1 status change); 1 entity changed.\n"
+        "\n"
+        "### Claims added\n"
+        "\n"
+        "- `borduria-zenda-visit-2023`: Ruritania's and Borduria's leaders met in Zenda.\n"
+        "\n"
+        "### Claims removed\n"
+        "\n"
+        "- `borduria-trade-2021`: Trade between Ruritania and Borduria was 9 billion US dollars in 2021.\n"
+        "\n"
+        "### Claims changed\n"
+        "\n"
+        "- `borduria-pact-2023`\n"
+        "  - citation beta-bulletin, note: “The bulletin gives the year only.” → -\n"
+        "- `borduria-trade-2023`\n"
+        "  - related: borduria-trade-2021 → -\n"
+        "- `borduria-troops-500`\n"
+        "  - statement: Syldavian intelligence says about 500 troops were sent. → "
+        "About 500 troops were sent, Syldavian intelligence says.\n"
+        "  - **status: alleged → reported**\n"
+        "  - citation beta-bulletin, quote: “Syldavian intelligence says about 500 troops were sent in October 2024.” "
+        "→ “about 500 troops were sent in October 2024.”\n"
+        "\n"
+        "### Entities changed\n"
+        "\n"
+        "- `borduria`\n"
+        "  - aliases: Bordurian Republic → Bordurian Republic, Bordurie\n"
+    )
+
+
+def test_diff_as_json_carries_whole_records_and_each_field(run, repo):
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD", "--format", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert (doc["old"], doc["new"]) == ("HEAD~1", "HEAD")
+    assert [c["id"] for c in doc["claims"]["added"]] == ["borduria-zenda-visit-2023"]
+    assert doc["claims"]["added"][0]["citations"] == [
+        {"source": "alpha-report", "quote": "Ruritania and Borduria signed", "note": None}]
+    assert [c["id"] for c in doc["claims"]["removed"]] == ["borduria-trade-2021"]
+    assert doc["claims"]["changed"][1] == {
+        "id": "borduria-trade-2023", "changes": [{"field": "related", "old": ["borduria-trade-2021"], "new": []}]}
+    assert doc["entities"]["changed"] == [{"id": "borduria", "changes": [
+        {"field": "aliases", "old": ["Bordurian Republic"], "new": ["Bordurian Republic", "Bordurie"]}]}]
+    assert doc["sources"] == {"added": [], "removed": [], "changed": []}
+
+
+@pytest.mark.parametrize("width", [80, 40])
+def test_diff_as_a_table_wraps_values_and_never_cuts_an_id(run, repo, width):
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD", "--format", "table",
+                 env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    ids = ["borduria-zenda-visit-2023", "borduria-trade-2021", "borduria-pact-2023", "borduria-trade-2023",
+           "borduria-troops-500", "citations[beta-bulletin].quote"]
+    assert all(any(i in line.split() for line in lines) for i in ids)
+    assert width == 40 or [line for line in lines if not line.startswith(" ")] == [
+        "added claim borduria-zenda-visit-2023", "removed claim borduria-trade-2021",
+        "changed claim borduria-pact-2023", "changed claim borduria-trade-2023", "changed claim borduria-troops-500",
+        "changed entity borduria",
+        "1 claim added, 1 removed, 3 changed (1 status change); 1 entity changed",
+    ]
+    if width == 80:
+        assert lines[lines.index("changed claim borduria-troops-500") + 1:][:5] == [
+            "  statement                       Syldavian intelligence says about 500 troops",
+            "                                  were sent. → About 500 troops were sent,",
+            "                                  Syldavian intelligence says.",
+            "  status                          alleged → reported",
+            "  citations[beta-bulletin].quote  Syldavian intelligence says about 500 troops",
+        ]
+    squeezed = "".join(result.stdout.split())
+    assert "Syldavianintelligencesaysabout500troopsweresentinOctober2024.→about500troopsweresentinOctober2024." \
+        in squeezed
+
+
+def test_diff_with_no_changes_prints_nothing_and_succeeds(run, repo):
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD", str(repo / "facts"))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD", "HEAD", "-f", "markdown")
+    assert result.stdout == "## HEAD → HEAD\n\nNo changes.\n"
+
+
+def test_diff_unknown_revision_or_directory_exits_3(run, repo, tmp_path):
+    result = run("--facts", str(repo / "facts"), "diff", "nope", "HEAD")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == f"error: 'nope' is neither a directory nor a revision of the repository at {repo}\n"
+    outside = tmp_path / "plain"
+    shutil.copytree(MINI, outside)
+    result = run("--facts", str(outside), "diff", "HEAD~1", str(outside))
+    assert (result.exit_code, result.stderr) == (
+        3, f"error: 'HEAD~1' is not a directory, and the facts directory {outside} is not in a git repository "
+           "to read it as a revision from\n")
+
+
+def test_diff_revision_without_the_facts_directory_exits_3(run, repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    result = run("diff", "HEAD:data", "HEAD:facts")
+    assert (result.exit_code, result.stderr) == (
+        3, f"error: 'HEAD:data': the revision has no facts directory at data of {repo}\n")
+
+
+def test_diff_bad_colon_spec_is_a_usage_error(run, repo):
+    result = run("--facts", str(repo / "facts"), "diff", ":facts", "HEAD")
+    assert (result.exit_code, result.stderr) == (2, "error: ':facts': give a revision before the colon, "
+                                                    "as in HEAD~1:facts\n")
+
+
+def test_diff_invalid_data_at_a_revision_names_the_revision_file_and_line(run, repo):
+    edit(repo / "facts" / "claims" / "troops.yaml", "status: reported", "status: rumoured")
+    git(repo, "commit", "-q", "-a", "-m", "broken")
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD")
+    assert result.exit_code == 1
+    assert result.stderr == ("HEAD:facts/claims/troops.yaml:20: status: 'rumoured' is not one of: reported, "
+                             "alleged, denied, disputed\n")
