@@ -14,7 +14,7 @@ def test_quote_finds_a_passage_typed_loosely(run):
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
         "Trade between them reached $12.5 billion\n"
-        "at alpha.txt:4; differs from TEXT: 'trade' -> 'Trade', '12' -> '$12'\n"
+        "at alpha.txt:4; differs from TEXT: '12' -> '$12'\n"
         "\n"
         "  3 | On March 3, 2023, Ruritania and Borduria signed a “friendship pact” in Zenda, with a mutual defense clause.\n"
         "> 4 | Trade between them reached $12.5 billion in 2023, up from $9 billion in 2021.\n"
@@ -44,7 +44,7 @@ def test_quote_across_a_line_break_with_straight_apostrophe_and_a_word_changed(r
 def test_quote_says_where_else_it_occurs(run):
     result = run("quote", "alpha-report", "in 2023", "--sources", str(ARCHIVES))
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[:2] == ["in 2023", "at alpha.txt:4; exactly as typed"]
+    assert result.stdout.splitlines()[:2] == ["in 2023", "at alpha.txt:4; matches TEXT"]
     assert result.stdout.splitlines()[-1] == "occurs once"
     result = run("quote", "alpha-report", "2023", "--sources", str(ARCHIVES))
     assert result.stdout.splitlines()[-1] == "occurs 2 times: alpha.txt:3, alpha.txt:4"
@@ -84,7 +84,7 @@ def test_quote_text_from_the_archive_is_inert_on_output(run, tmp_path, facts_cop
     result = run("--facts", str(facts_copy), "quote", "alpha-report", "a [bold]pact[/bold] with", "--sources", str(tmp_path))
     assert result.exit_code == 0
     assert result.stdout.splitlines()[:4] == [
-        "A [bold]pact[/bold] with", "at alpha.txt:1; differs from TEXT: 'a' -> 'A'", "",
+        "A [bold]pact[/bold] with", "at alpha.txt:1; matches TEXT", "",
         "> 1 | A [bold]pact[/bold] with \\x1b[31mred\\x1b[0m ink.",
     ]
 

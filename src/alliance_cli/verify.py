@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .curate.matcher import Archive, describe, normalize
+from .curate.matcher import Archive, describe, differences, normalize
 from .model import Dataset
 
 
@@ -60,6 +60,7 @@ def verify(dataset: Dataset, sources_dir: Path) -> Report:
 def _miss(archive: Archive, quote: str) -> str:
     """Why a quote is not in the text, with the closest passage: `...at line 12 differs: 'a' -> 'b'`."""
     found = archive.find(quote)
-    if not found.passages or not found.best.differences:
+    changes = differences(quote, found.best.text, case=True) if found.passages else ()
+    if not changes:
         return "quote not found in the archived text"
-    return f"quote not found; closest passage at line {found.best.line} differs: {describe(found.best.differences)}"
+    return f"quote not found; closest passage at line {found.best.line} differs: {describe(changes)}"

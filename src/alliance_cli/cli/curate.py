@@ -64,7 +64,7 @@ def quote(
         raise AllianceError(Problem(f"quote not found in {record.archive}", field=record.id),
                             *([closest] if closest else []))
     best = found.best
-    how = f"differs from TEXT: {describe(best.differences)}" if best.differences else "exactly as typed"
+    how = f"differs from TEXT: {describe(best.differences)}" if best.differences else "matches TEXT"
     out = [best.text, f"at {record.archive}:{best.line}; {how}", ""]
     lines = context(archive, best)
     digits = len(str(lines[-1][0]))

@@ -35,7 +35,7 @@ class Passage:
     end: int
     line: int
     text: str  # verbatim, with each run of white space (a line break, say) written as one space
-    differences: tuple[tuple[str, str], ...]  # (as typed, as archived), word runs; empty when exact
+    differences: tuple[tuple[str, str], ...]  # (as typed, as archived), word runs, case aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +157,18 @@ def _close_enough(needle: str, passage: str) -> bool:
     return changed <= max(2, len(typed) // 5) and same >= 2 * changed
 
 
-def differences(quote: str, passage: str) -> tuple[tuple[str, str], ...]:
+def differences(quote: str, passage: str, case: bool = False) -> tuple[tuple[str, str], ...]:
     """What differs between the quote as typed and the passage, as runs of each text as written.
 
-    Typography and spacing do not count, case and punctuation do. A run that only one side has is
+    Typography and spacing do not count, punctuation does, and case when `case` is true (as for
+    `verify`, which compares case). A run that only one side has is
     shown with the word it sticks to (`'friendship pact' -> '“friendship pact”'`), or the one before.
     """
     from rapidfuzz.distance import Levenshtein
 
     typed, found = _tokens(quote), _tokens(passage)
     runs: list[list[int]] = []
-    key = lambda m: m.group().translate(_TYPOGRAPHY)  # noqa: E731
+    key = (lambda m: m.group().translate(_TYPOGRAPHY)) if case else (lambda m: fold(m.group()))
     for tag, i1, i2, j1, j2 in Levenshtein.opcodes([key(m) for m in typed], [key(m) for m in found]):
         if tag == "equal":
             continue
