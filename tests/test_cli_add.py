@@ -264,3 +264,23 @@ def test_add_claim_refuses_a_list_written_in_brackets(run, facts_copy, archives)
     assert result.exit_code == 1
     assert result.stderr == (f"{facts_copy / 'claims' / 'flow.yaml'}:1: expected a block list under 'claims:' "
                              "to append to\n")
+
+
+def test_bare_add_prints_help_and_succeeds(run):
+    result = run("add")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: alliance add [OPTIONS] COMMAND [ARGS]...\n")
+    assert "  source  " in result.stdout and "  claim   " in result.stdout
+
+
+def test_add_to_a_broken_or_missing_facts_directory_is_refused(run, facts_copy, gamma, archives, tmp_path):
+    path = facts_copy / "claims" / "troops.yaml"
+    path.write_text(path.read_text().replace("status: alleged\n    asserted_by: [syldavia]\n    denied_by",
+                                             "status: rumoured\n    asserted_by: [syldavia]\n    denied_by"))
+    before = snapshot(facts_copy, archives)
+    result = add_gamma(run, facts_copy, gamma, archives)
+    assert (result.exit_code, result.stderr) == (
+        1, f"{path}:7: status: 'rumoured' is not one of: reported, alleged, denied, disputed\n")
+    assert snapshot(facts_copy, archives) == before
+    result = add_gamma(run, tmp_path / "absent", gamma, archives)
+    assert (result.exit_code, result.stderr) == (1, f"{tmp_path / 'absent'}: facts directory not found\n")

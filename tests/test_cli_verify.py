@@ -89,3 +89,13 @@ def test_verify_explains_a_miss_with_the_closest_passage(run, facts_copy):
         "'soldiers' -> 'troops': “Syldavian intelligence says about 500 soldiers were sent in October 2024.”",
         "error: 2 citation check(s) failed",
     ]
+
+
+def test_verify_counts_case_and_says_so(run, facts_copy):
+    path = facts_copy / "claims" / "borduria.yaml"
+    path.write_text(path.read_text().replace("quote: up from $9 billion in 2021", "quote: Up from $9 billion in 2021"))
+    result = run("--facts", str(facts_copy), "verify", "--sources", str(ARCHIVES))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: borduria-trade-2021: alpha-report: quote not found; closest passage at line 4 differs: "
+        "'Up' -> 'up': “Up from $9 billion in 2021”")

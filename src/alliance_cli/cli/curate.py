@@ -77,13 +77,23 @@ def quote(
 
 add_app = typer.Typer(
     name="add",
-    help="Add a source or a claim to the facts files, keeping their comments and layout.\n\n"
-         "Example: alliance add source article.txt --id tass-2024 --title \"...\" --kind article --sources DIR",
-    no_args_is_help=True,
+    invoke_without_command=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(add_app)
+
+
+@add_app.callback()
+def add(ctx: typer.Context) -> None:
+    """Add a source or a claim to the facts files, keeping their comments and layout.
+
+    Example: alliance add source article.txt --id tass-2024 --title "..." --kind article --sources DIR
+    """
+    if ctx.invoked_subcommand is None:
+        # Bare `alliance add` asks what it can add, as bare `alliance` does: help on stdout, exit 0.
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Check and print what would be appended; write nothing.")
@@ -127,6 +137,7 @@ def add_source(
 
     slug(id, "--id")
     one_of(kind, get_args(SourceKind), "--kind")
+    _dataset()  # the facts as they are must be valid before anything is added to them
     if not sources.is_dir():
         raise AllianceError(Problem("sources folder not found", str(sources)))
     try:

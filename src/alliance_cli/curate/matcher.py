@@ -20,7 +20,10 @@ _TYPOGRAPHY = str.maketrans({
     "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
     "\u00a0": " ",
 })
+_TYPOGRAPHIC = re.compile("[" + "".join(map(chr, _TYPOGRAPHY)) + "]")
 _SPACE = re.compile(r"\s+")
+_OTHER_SPACE = re.compile(r"[^\S ]")  # white space other than a plain space: tab, line end, no-break...
+_RUN = re.compile(r"  +")
 _TOKEN = re.compile(r"\w+|[^\w\s]")  # a word or one mark of punctuation
 _WORDS = re.compile(r"\w+")
 # How far (in words) the ends of a fuzzy alignment may move to fit the quote better.
@@ -56,15 +59,19 @@ class Archive:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        folded = text.translate(_TYPOGRAPHY).lower()
+        # Regular expressions rather than str.translate with a table, which looks up every character
+        # of a megabyte in Python; these touch only the few characters that change, one for one.
+        folded = _TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[ord(m.group())], text).lower()
         if len(folded) != len(text):  # a character whose lower case is longer ("İ"): fold it alone
             folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in text.translate(_TYPOGRAPHY))
-        # Collapse each run of white space to one space, remembering where each run was so that an
-        # offset in the normalized text can be turned back into one in the archived text.
+        folded = _OTHER_SPACE.sub(" ", folded)
+        # Collapse each run of spaces to one, remembering where each run was so that an offset in the
+        # normalized text can be turned back into one in the archived text. Most runs are one space
+        # long and shift nothing, so only the longer ones are recorded.
         self._runs: list[int] = []  # normalized offset just past each collapsed run
         self._shift: list[int] = []  # characters dropped up to and including that run
         pieces, dropped, last, length = [], 0, 0, 0
-        for m in _SPACE.finditer(folded):
+        for m in _RUN.finditer(folded):
             pieces += (folded[last:m.start()], " ")
             length += m.start() - last + 1
             dropped += m.end() - m.start() - 1
