@@ -84,7 +84,8 @@ def test_add_source_refuses_a_duplicate_id_and_leaves_every_file(run, facts_copy
                  "--kind", "article", "--sources", str(archives))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (f"{facts_copy / 'sources.yaml'}:17: id: duplicate source id 'alpha-report' "
-                             f"(first defined at {facts_copy / 'sources.yaml'}:2)\n")
+                             f"(first defined at {facts_copy / 'sources.yaml'}:2)\n"
+                             "error: nothing was added (line 17 on is the new record, as it would have been appended)\n")
     assert snapshot(facts_copy, archives) == before
 
 
@@ -225,7 +226,8 @@ def test_add_claim_refuses_a_duplicate_id_with_file_and_line(run, facts_copy, ar
     result = run(*args)
     assert result.exit_code == 1
     assert result.stderr == (f"{facts_copy / 'claims' / 'troops.yaml'}:27: id: duplicate claim id "
-                             f"'borduria-trade-2023' (first defined at {facts_copy / 'claims' / 'borduria.yaml'}:19)\n")
+                             f"'borduria-trade-2023' (first defined at {facts_copy / 'claims' / 'borduria.yaml'}:19)\n"
+                             "error: nothing was added (line 27 on is the new record, as it would have been appended)\n")
     assert snapshot(facts_copy) == before
 
 
@@ -284,3 +286,13 @@ def test_add_to_a_broken_or_missing_facts_directory_is_refused(run, facts_copy, 
     assert snapshot(facts_copy, archives) == before
     result = add_gamma(run, tmp_path / "absent", gamma, archives)
     assert (result.exit_code, result.stderr) == (1, f"{tmp_path / 'absent'}: facts directory not found\n")
+
+
+def test_add_claim_that_would_not_validate_names_the_line_it_would_have(run, facts_copy, archives):
+    before = snapshot(facts_copy)
+    result = run(*claim_args(facts_copy, archives, "--statement", "S.", "--status", "alleged"))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"{facts_copy / 'claims' / 'borduria.yaml'}:44: asserted_by: an alleged claim must name who alleges it\n"
+        "error: nothing was added (line 39 on is the new record, as it would have been appended)\n")
+    assert snapshot(facts_copy) == before

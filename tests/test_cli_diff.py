@@ -26,7 +26,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def second_version(facts: Path) -> None:
-    """Status and statement changed, a note dropped, a quote changed, a claim removed, one added, an alias added."""
+    """Status and statement changed, a note dropped, a quote changed, a claim removed, one added, an alias
+    added, a source retitled."""
     troops = facts / "claims" / "troops.yaml"
     edit(troops, "statement: Syldavian intelligence says about 500 troops were sent.\n    status: alleged\n",
          "statement: About 500 troops were sent, Syldavian intelligence says.\n    status: reported\n")
@@ -46,6 +47,7 @@ def second_version(facts: Path) -> None:
         "      - source: alpha-report\n"
         "        quote: Ruritania and Borduria signed\n"))
     edit(facts / "entities.yaml", "aliases: [Bordurian Republic]", "aliases: [Bordurian Republic, Bordurie]")
+    edit(facts / "sources.yaml", "title: Beta Bulletin", "title: The Beta Bulletin")
 
 
 @pytest.fixture
@@ -74,6 +76,7 @@ PLAIN = (
     "changed\tclaim\tborduria-troops-500\tcitations[beta-bulletin].quote\t"
     "Syldavian intelligence says about 500 troops were sent in October 2024.\t"
     "about 500 troops were sent in October 2024.\n"
+    "changed\tsource\tbeta-bulletin\ttitle\tBeta Bulletin\tThe Beta Bulletin\n"
     "changed\tentity\tborduria\taliases\tBordurian Republic\tBordurian Republic, Bordurie\n"
 )
 
@@ -100,7 +103,7 @@ def test_diff_as_markdown_reads_as_a_changelog_entry(run, repo):
     assert result.stdout == (
         "## v0.1.0 → HEAD\n"
         "\n"
-        "1 claim added, 1 removed, 3 changed (1 status change); 1 entity changed.\n"
+        "1 claim added, 1 removed, 3 changed (1 status change); 1 source changed; 1 entity changed.\n"
         "\n"
         "### Claims added\n"
         "\n"
@@ -123,6 +126,11 @@ def test_diff_as_markdown_reads_as_a_changelog_entry(run, repo):
         "  - citation beta-bulletin, quote: “Syldavian intelligence says about 500 troops were sent in October 2024.” "
         "→ “about 500 troops were sent in October 2024.”\n"
         "\n"
+        "### Sources changed\n"
+        "\n"
+        "- `beta-bulletin`\n"
+        "  - title: Beta Bulletin → The Beta Bulletin\n"
+        "\n"
         "### Entities changed\n"
         "\n"
         "- `borduria`\n"
@@ -143,7 +151,8 @@ def test_diff_as_json_carries_whole_records_and_each_field(run, repo):
         "id": "borduria-trade-2023", "changes": [{"field": "related", "old": ["borduria-trade-2021"], "new": []}]}
     assert doc["entities"]["changed"] == [{"id": "borduria", "changes": [
         {"field": "aliases", "old": ["Bordurian Republic"], "new": ["Bordurian Republic", "Bordurie"]}]}]
-    assert doc["sources"] == {"added": [], "removed": [], "changed": []}
+    assert doc["sources"] == {"added": [], "removed": [], "changed": [
+        {"id": "beta-bulletin", "changes": [{"field": "title", "old": "Beta Bulletin", "new": "The Beta Bulletin"}]}]}
 
 
 @pytest.mark.parametrize("width", [80, 40])
@@ -158,8 +167,8 @@ def test_diff_as_a_table_wraps_values_and_never_cuts_an_id(run, repo, width):
     assert width == 40 or [line for line in lines if not line.startswith(" ")] == [
         "added claim borduria-zenda-visit-2023", "removed claim borduria-trade-2021",
         "changed claim borduria-pact-2023", "changed claim borduria-trade-2023", "changed claim borduria-troops-500",
-        "changed entity borduria",
-        "1 claim added, 1 removed, 3 changed (1 status change); 1 entity changed",
+        "changed source beta-bulletin", "changed entity borduria",
+        "1 claim added, 1 removed, 3 changed (1 status change); 1 source changed; 1", "entity changed",
     ]
     if width == 80:
         assert lines[lines.index("changed claim borduria-troops-500") + 1:][:5] == [
@@ -213,3 +222,16 @@ def test_diff_invalid_data_at_a_revision_names_the_revision_file_and_line(run, r
     assert result.exit_code == 1
     assert result.stderr == ("HEAD:facts/claims/troops.yaml:20: status: 'rumoured' is not one of: reported, "
                              "alleged, denied, disputed\n")
+
+
+def test_diff_as_csv_and_json_lines_has_a_row_per_change(run, repo):
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD", "--format", "csv")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "change,record,id,field,old,new"
+    assert lines[6] == "changed,claim,borduria-troops-500,status,alleged,reported"
+    assert len(lines) == 1 + len(PLAIN.splitlines())
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD", "--format", "jsonl")
+    assert json.loads(result.stdout.splitlines()[5]) == {
+        "change": "changed", "record": "claim", "id": "borduria-troops-500", "field": "status", "old": "alleged",
+        "new": "reported"}

@@ -161,7 +161,7 @@ def add_source(
     changed = append(path, "sources", fields, _display(path))
     check_with(facts_dir, changed)
     if dry_run:
-        write_stdout(visible(changed.text[_offset(changed):]))
+        write_stdout(visible(changed.record))
         return
     copied = not archive.exists()
     if copied:
@@ -173,11 +173,6 @@ def add_source(
             archive.unlink(missing_ok=True)
         raise
     write_stdout(f"added source {id} at {_display(path)}:{changed.line}; archived as {archive}\n")
-
-
-def _offset(changed) -> int:
-    """Where the appended record starts in the changed file's text."""
-    return sum(len(line) for line in changed.text.splitlines(keepends=True)[:changed.line - 1])
 
 
 @command("claim", group=add_app)
@@ -239,7 +234,7 @@ def add_claim(
     new = check_with(facts_dir, changed)
     where = f"{record.archive}:{passage.line}"
     if dry_run:
-        write_stdout(visible(changed.text[_offset(changed):]))
+        write_stdout(visible(changed.record))
     else:
         write_atomically(str(path), changed.text.encode("utf-8"))
         write_stdout(f"added claim {id} at {_display(path)}:{changed.line}\n")

@@ -88,11 +88,16 @@ def record(fields: list[tuple[str, Any]], dash: str = "  - ") -> str:
 
 @dataclass(frozen=True, slots=True)
 class Appended:
-    """A facts file with one record added: its new text, and the line the record starts on."""
+    """A facts file with one record added: its new text, and the line and offset the record starts at."""
 
     path: Path
     text: str
     line: int
+    start: int
+
+    @property
+    def record(self) -> str:
+        return self.text[self.start:]
 
 
 def append(path: Path, key: str, fields: list[tuple[str, Any]], display: str) -> Appended:
@@ -122,8 +127,7 @@ def append(path: Path, key: str, fields: list[tuple[str, Any]], display: str) ->
             dash = m.group(1) + "-" + m.group(2)
             if not text.endswith("\n"):
                 text += "\n"
-    line = text.count("\n") + 1
-    return Appended(path, text + record(fields, dash), line)
+    return Appended(path, text + record(fields, dash), text.count("\n") + 1, len(text))
 
 
 def file_in(facts_dir: Path, name: str, folder: str = "claims") -> Path:
@@ -161,7 +165,13 @@ def check_with(facts_dir: Path, changed: Appended) -> Dataset:
         dataset, problems = check(stage)
         if problems:
             real, staged = _display(facts_dir), _display(stage)
-            raise AllianceError(*(dataclasses.replace(p, file=p.file and p.file.replace(staged, real, 1),
-                                                      message=p.message.replace(staged, real)) for p in problems))
+            problems = [dataclasses.replace(p, file=p.file and p.file.replace(staged, real, 1),
+                                            message=p.message.replace(staged, real)) for p in problems]
+            name = _display(changed.path)
+            if any(p.file == name and (p.line or 0) >= changed.line for p in problems):
+                # The file does not have those lines: say where they would have been.
+                problems.append(Problem(f"nothing was added (line {changed.line} on is the new record, "
+                                        "as it would have been appended)"))
+            raise AllianceError(*problems)
     assert dataset is not None
     return dataset
