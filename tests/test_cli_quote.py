@@ -102,3 +102,11 @@ def test_differences_attach_punctuation_to_its_word():
         ("friendship pact", "“friendship pact”"),
     )
     assert differences("a very big deal", "a big deal") == (("a very", "a"),)
+
+
+def test_quote_counts_places_past_twenty(run, tmp_path, facts_copy):
+    (tmp_path / "alpha.txt").write_text("".join(f"pact number {n}\n" for n in range(1, 26)))
+    result = run("--facts", str(facts_copy), "quote", "alpha-report", "PACT", "--sources", str(tmp_path))
+    assert result.exit_code == 0
+    places = ", ".join(f"alpha.txt:{n}" for n in range(1, 21))
+    assert result.stdout.splitlines()[-1] == f"occurs 25 times: {places}, and 5 more"

@@ -29,6 +29,9 @@ SourcesOption = Annotated[
 ]
 
 
+MAX_PLACES = 20  # where a quote occurs, listed; past that, counted
+
+
 @command()
 def quote(
     source: Annotated[str, typer.Argument(help="The source id.", autocompletion=_complete_sources)],
@@ -69,9 +72,10 @@ def quote(
     lines = context(archive, best)
     digits = len(str(lines[-1][0]))
     out += [f"{'>' if inside else ' '} {number:>{digits}} | {line}".rstrip() for number, inside, line in lines]
-    places = ", ".join(f"{record.archive}:{p.line}" for p in found.passages)
     n = len(found.passages)
-    out += ["", "occurs once" if n == 1 else f"occurs {n} times: {places}"]
+    places = ", ".join(f"{record.archive}:{p.line}" for p in found.passages[:MAX_PLACES])
+    more = f", and {n - MAX_PLACES:,} more" if n > MAX_PLACES else ""
+    out += ["", "occurs once" if n == 1 else f"occurs {n:,} times: {places}{more}"]
     write_stdout(visible("\n".join(out) + "\n"))
 
 

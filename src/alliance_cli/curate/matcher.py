@@ -93,10 +93,12 @@ class Archive:
         needle = fold(quote)
         if not needle:
             return Found((), False, False)
-        exact = []
+        exact: list[Passage] = []
         at = self.normalized.find(needle)
         while at != -1:
-            exact.append(self._passage(quote, at, at + len(needle)))
+            # Lines counted on from the previous occurrence: a common word can occur thousands of times.
+            line = exact[-1].line + self.text.count("\n", exact[-1].start, self.original(at)) if exact else None
+            exact.append(self._passage(quote, at, at + len(needle), line, exact=True))
             at = self.normalized.find(needle, at + 1)
         if exact:
             return Found(tuple(exact), True, True)
@@ -130,10 +132,11 @@ class Archive:
                     best = (score, s, e)
         return best[1], best[2]
 
-    def _passage(self, quote: str, start: int, end: int) -> Passage:
+    def _passage(self, quote: str, start: int, end: int, line: int | None = None, exact: bool = False) -> Passage:
         a, b = self.original(start), self.original(end - 1) + 1
         verbatim = _SPACE.sub(" ", self.text[a:b]).strip()
-        return Passage(a, b, self.line(a), verbatim, differences(quote, verbatim))
+        # An exact match differs from the quote in case, typography and spacing only: nothing to show.
+        return Passage(a, b, line or self.line(a), verbatim, () if exact else differences(quote, verbatim))
 
 
 def normalize(text: str) -> str:
