@@ -59,13 +59,7 @@ def quote(
     archive = open_archive(record.archive, sources, record.id)
     found = archive.find(text)
     if not found.good:
-        closest = ""
-        if found.passages:
-            best = found.best
-            closest = (f"closest passage at {record.archive}:{best.line} differs: {describe(best.differences)}: "
-                       f"“{best.text}”")
-        raise AllianceError(Problem(f"quote not found in {record.archive}", field=record.id),
-                            *([closest] if closest else []))
+        raise AllianceError(Problem(f"quote not found in {record.archive}", field=record.id), *_closest(record, found))
     best = found.best
     how = f"differs from TEXT: {describe(best.differences)}" if best.differences else "matches TEXT"
     out = [best.text, f"at {record.archive}:{best.line}; {how}", ""]
@@ -77,6 +71,16 @@ def quote(
     more = f", and {n - MAX_PLACES:,} more" if n > MAX_PLACES else ""
     out += ["", "occurs once" if n == 1 else f"occurs {n:,} times: {places}{more}"]
     write_stdout(visible("\n".join(out) + "\n"))
+
+
+def _closest(source, found) -> list[str]:
+    """The line that shows the passage closest to a quote that was not found, if there is one."""
+    from ..curate.matcher import describe
+
+    if not found.passages:
+        return []
+    best = found.best
+    return [f"closest passage at {source.archive}:{best.line} differs: {describe(best.differences)}: “{best.text}”"]
 
 
 add_app = typer.Typer(
@@ -132,10 +136,9 @@ def add_source(
     Example: alliance add source article.txt --id tass-2024 --title "..." --kind article --sources ../shared/sources
     """
     import hashlib
-
-    from ..curate.edit import append, check_with, date_scalar, flow_list, one_of, scalar, slug
     from typing import get_args
 
+    from ..curate.edit import append, check_with, date_scalar, flow_list, one_of, scalar, slug
     from ..model import SourceKind
     from ..store import SOURCES_FILE, _display, resolve_facts_dir
 
@@ -222,10 +225,8 @@ def add_claim(
     record = find_source(ds, source)
     found = open_archive(record.archive, sources, record.id).find(quote_text)
     if not found.good:
-        closest = [f"closest passage at {record.archive}:{found.best.line} differs: "
-                   f"{describe(found.best.differences)}: “{found.best.text}”"] if found.passages else []
         raise AllianceError(Problem(f"quote not found in {record.archive}; nothing was added", field="--quote"),
-                            *closest)
+                            *_closest(record, found))
     passage = found.best
     citation = [("source", record.id), ("quote", scalar(passage.text)), ("note", note and scalar(note))]
     fields = [

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AllianceError, NotFoundError, Problem, UsageError
+from ..errors import AllianceError, NotFoundError, UsageError
 from ..model import Claim, Dataset
 
 KINDS = ("claim", "source", "entity")
