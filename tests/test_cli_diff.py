@@ -27,7 +27,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def second_version(facts: Path) -> None:
     """Status and statement changed, a note dropped, a quote changed, a claim removed, one added, an alias
-    added, a source retitled."""
+    added, a source retitled, and the dataset's version and date bumped."""
     troops = facts / "claims" / "troops.yaml"
     edit(troops, "statement: Syldavian intelligence says about 500 troops were sent.\n    status: alleged\n",
          "statement: About 500 troops were sent, Syldavian intelligence says.\n    status: reported\n")
@@ -48,6 +48,18 @@ def second_version(facts: Path) -> None:
         "        quote: Ruritania and Borduria signed\n"))
     edit(facts / "entities.yaml", "aliases: [Bordurian Republic]", "aliases: [Bordurian Republic, Bordurie]")
     edit(facts / "sources.yaml", "title: Beta Bulletin", "title: The Beta Bulletin")
+    edit(facts / "dataset.yaml", 'version: "0.1.0"\n  date: 2026-11-01', 'version: "0.2.0"\n  date: 2026-11-22')
+
+
+DATASET = """\
+dataset:
+  title: Mini
+  description: A small dataset for tests.
+  version: "0.1.0"
+  date: 2026-11-01
+  licence: {name: CC0-1.0, url: "https://creativecommons.org/publicdomain/zero/1.0/"}
+  maintainers: [Tests]
+"""
 
 
 @pytest.fixture
@@ -55,6 +67,7 @@ def repo(tmp_path: Path) -> Path:
     """A git repository with the mini dataset in facts/, committed twice: as it is, then edited."""
     root = tmp_path / "repo"
     shutil.copytree(MINI, root / "facts")
+    (root / "facts" / "dataset.yaml").write_text(DATASET)
     (root / "README").write_text("not facts\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
@@ -66,6 +79,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 PLAIN = (
+    "changed\tdataset\tdataset\tversion\t0.1.0\t0.2.0\n"
+    "changed\tdataset\tdataset\tdate\t2026-11-01\t2026-11-22\n"
     "added\tclaim\tborduria-zenda-visit-2023\t\t\tRuritania's and Borduria's leaders met in Zenda.\n"
     "removed\tclaim\tborduria-trade-2021\t\tTrade between Ruritania and Borduria was 9 billion US dollars in 2021.\t\n"
     "changed\tclaim\tborduria-pact-2023\tcitations[beta-bulletin].note\tThe bulletin gives the year only.\t-\n"
@@ -87,8 +102,11 @@ def test_diff_of_two_revisions_lists_every_change(run, repo):
     assert result.stdout == PLAIN
 
 
-def test_diff_of_two_directories_is_the_same_as_of_their_revisions(run, repo):
-    assert run("diff", str(MINI), str(repo / "facts")).stdout == PLAIN
+def test_diff_of_two_directories_is_the_same_as_of_their_revisions(run, repo, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(MINI, old)
+    (old / "dataset.yaml").write_text(DATASET)
+    assert run("diff", str(old), str(repo / "facts")).stdout == PLAIN
 
 
 def test_diff_rev_colon_path_reads_from_the_repository_of_the_working_directory(run, repo, monkeypatch):
@@ -101,9 +119,16 @@ def test_diff_as_markdown_reads_as_a_changelog_entry(run, repo):
     result = run("--facts", str(repo / "facts"), "diff", "v0.1.0", "HEAD", "--format", "markdown")
     assert result.exit_code == 0
     assert result.stdout == (
-        "## v0.1.0 → HEAD\n"
+        "## 0.2.0 (2026-11-22)\n"
         "\n"
-        "1 claim added, 1 removed, 3 changed (1 status change); 1 source changed; 1 entity changed.\n"
+        "Since 0.1.0 (`v0.1.0` → `HEAD`): dataset.yaml changed; 1 claim added, 1 removed, 3 changed "
+        "(1 status change); 1 source changed; 1 entity changed.\n"
+        "\n"
+        "### Dataset record changed\n"
+        "\n"
+        "- `dataset`\n"
+        "  - `version`: 0.1.0 → 0.2.0\n"
+        "  - `date`: 2026-11-01 → 2026-11-22\n"
         "\n"
         "### Claims added\n"
         "\n"
@@ -118,9 +143,9 @@ def test_diff_as_markdown_reads_as_a_changelog_entry(run, repo):
         "- `borduria-pact-2023`\n"
         "  - citation beta-bulletin, note: “The bulletin gives the year only.” → -\n"
         "- `borduria-trade-2023`\n"
-        "  - related: borduria-trade-2021 → -\n"
+        "  - `related`: borduria-trade-2021 → -\n"
         "- `borduria-troops-500`\n"
-        "  - statement: Syldavian intelligence says about 500 troops were sent. → "
+        "  - `statement`: Syldavian intelligence says about 500 troops were sent. → "
         "About 500 troops were sent, Syldavian intelligence says.\n"
         "  - **status: alleged → reported**\n"
         "  - citation beta-bulletin, quote: “Syldavian intelligence says about 500 troops were sent in October 2024.” "
@@ -129,12 +154,12 @@ def test_diff_as_markdown_reads_as_a_changelog_entry(run, repo):
         "### Sources changed\n"
         "\n"
         "- `beta-bulletin`\n"
-        "  - title: Beta Bulletin → The Beta Bulletin\n"
+        "  - `title`: Beta Bulletin → The Beta Bulletin\n"
         "\n"
         "### Entities changed\n"
         "\n"
         "- `borduria`\n"
-        "  - aliases: Bordurian Republic → Bordurian Republic, Bordurie\n"
+        "  - `aliases`: Bordurian Republic → Bordurian Republic, Bordurie\n"
     )
 
 
@@ -147,6 +172,8 @@ def test_diff_as_json_carries_whole_records_and_each_field(run, repo):
     assert doc["claims"]["added"][0]["citations"] == [
         {"source": "alpha-report", "quote": "Ruritania and Borduria signed", "note": None}]
     assert [c["id"] for c in doc["claims"]["removed"]] == ["borduria-trade-2021"]
+    assert doc["dataset"]["changed"] == [{"id": "dataset", "changes": [
+        {"field": "version", "old": "0.1.0", "new": "0.2.0"}, {"field": "date", "old": "2026-11-01", "new": "2026-11-22"}]}]
     assert doc["claims"]["changed"][1] == {
         "id": "borduria-trade-2023", "changes": [{"field": "related", "old": ["borduria-trade-2021"], "new": []}]}
     assert doc["entities"]["changed"] == [{"id": "borduria", "changes": [
@@ -165,10 +192,11 @@ def test_diff_as_a_table_wraps_values_and_never_cuts_an_id(run, repo, width):
            "borduria-troops-500", "citations[beta-bulletin].quote"]
     assert all(any(i in line.split() for line in lines) for i in ids)
     assert width == 40 or [line for line in lines if not line.startswith(" ")] == [
-        "added claim borduria-zenda-visit-2023", "removed claim borduria-trade-2021",
+        "changed dataset dataset", "added claim borduria-zenda-visit-2023", "removed claim borduria-trade-2021",
         "changed claim borduria-pact-2023", "changed claim borduria-trade-2023", "changed claim borduria-troops-500",
         "changed source beta-bulletin", "changed entity borduria",
-        "1 claim added, 1 removed, 3 changed (1 status change); 1 source changed; 1", "entity changed",
+        "dataset.yaml changed; 1 claim added, 1 removed, 3 changed (1 status change); 1",
+        "source changed; 1 entity changed",
     ]
     if width == 80:
         assert lines[lines.index("changed claim borduria-troops-500") + 1:][:5] == [
@@ -187,7 +215,7 @@ def test_diff_with_no_changes_prints_nothing_and_succeeds(run, repo):
     result = run("--facts", str(repo / "facts"), "diff", "HEAD", str(repo / "facts"))
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     result = run("--facts", str(repo / "facts"), "diff", "HEAD", "HEAD", "-f", "markdown")
-    assert result.stdout == "## HEAD → HEAD\n\nNo changes.\n"
+    assert result.stdout == "## 0.2.0 (2026-11-22)\n\nSince 0.2.0 (`HEAD` → `HEAD`): no changes.\n"
 
 
 def test_diff_unknown_revision_or_directory_exits_3(run, repo, tmp_path):
@@ -229,9 +257,26 @@ def test_diff_as_csv_and_json_lines_has_a_row_per_change(run, repo):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "change,record,id,field,old,new"
-    assert lines[6] == "changed,claim,borduria-troops-500,status,alleged,reported"
+    assert lines[8] == "changed,claim,borduria-troops-500,status,alleged,reported"
     assert len(lines) == 1 + len(PLAIN.splitlines())
     result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD", "--format", "jsonl")
-    assert json.loads(result.stdout.splitlines()[5]) == {
+    assert json.loads(result.stdout.splitlines()[7]) == {
         "change": "changed", "record": "claim", "id": "borduria-troops-500", "field": "status", "old": "alleged",
         "new": "reported"}
+
+
+def test_diff_without_dataset_yaml_is_headed_by_the_two_names(run, facts_copy):
+    edit(facts_copy / "claims" / "troops.yaml", "status: alleged\n    asserted_by: [syldavia]\n    quantity: {amount: 500",
+         "status: reported\n    asserted_by: [syldavia]\n    quantity: {amount: 500")
+    result = run("diff", str(MINI), str(facts_copy), "--format", "markdown")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"## `{MINI}` → `{facts_copy}`\n"
+        "\n"
+        "1 claim changed (1 status change).\n"
+        "\n"
+        "### Claims changed\n"
+        "\n"
+        "- `borduria-troops-500`\n"
+        "  - **status: alleged → reported**\n"
+    )

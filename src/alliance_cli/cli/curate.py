@@ -271,11 +271,11 @@ def diff(
     new: Annotated[str, typer.Argument(help="The same, for the newer version.")],
     fmt: FormatOption = None,
 ) -> None:
-    """Claims, sources and entities added, removed and changed between two versions of the facts.
+    """Claims, sources, entities and dataset.yaml added, removed and changed between two versions of the facts.
 
     A changed record lists each field's old and new value; a citation is named by its source
     (`citations[tass-2024].quote`). A git revision is read from the repository, no checkout needed.
-    --format markdown reads as a changelog entry.
+    --format markdown reads as a changelog entry, headed by NEW's dataset.yaml version and date.
 
     Example: alliance diff v0.1.0 HEAD --format markdown
     """

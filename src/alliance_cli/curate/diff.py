@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AllianceError, NotFoundError, UsageError
-from ..model import Claim, Dataset
+from ..model import Claim, Dataset, DatasetInfo
 
-KINDS = ("claim", "source", "entity")
+KINDS = ("dataset", "claim", "source", "entity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class FieldChange:
 class Change:
     """A record added, removed or changed; `record` is the added or removed record (or the new one)."""
 
-    what: str  # claim, source or entity
+    what: str  # dataset, claim, source or entity
     id: str
     change: str  # added, removed or changed
     record: Any
@@ -45,14 +45,19 @@ class Diff:
     new: str
     changes: list[Change]
 
+    old_info: DatasetInfo | None = None
+    new_info: DatasetInfo | None = None
+
     def of(self, what: str, change: str) -> list[Change]:
         return [c for c in self.changes if c.what == what and c.change == change]
 
 
 def diff(old: Dataset, new: Dataset, old_label: str, new_label: str) -> Diff:
     changes: list[Change] = []
-    for what, before, after in (("claim", old.claims_by_id, new.claims_by_id), ("source", old.sources, new.sources),
-                                ("entity", old.entities, new.entities)):
+    # dataset.yaml is one record or none: its version and date are what a changelog entry is headed by.
+    info = lambda ds: {"dataset": ds.info} if ds.info is not None else {}  # noqa: E731
+    for what, before, after in (("dataset", info(old), info(new)), ("claim", old.claims_by_id, new.claims_by_id),
+                                ("source", old.sources, new.sources), ("entity", old.entities, new.entities)):
         for rid, rec in after.items():
             if rid not in before:
                 changes.append(Change(what, rid, "added", rec))
@@ -62,7 +67,7 @@ def diff(old: Dataset, new: Dataset, old_label: str, new_label: str) -> Diff:
         for rid, rec in after.items():
             if rid in before and before[rid] != rec:
                 changes.append(Change(what, rid, "changed", rec, tuple(_fields(before[rid], rec))))
-    return Diff(old_label, new_label, changes)
+    return Diff(old_label, new_label, changes, old.info, new.info)
 
 
 def _fields(old: Any, new: Any) -> list[FieldChange]:

@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 from ..curate.diff import KINDS, Change, Diff
-from .view import Rows, number, record
+from .view import Rows, number, record, visible
 
 _CITATION = re.compile(r"citations\[(?P<source>[^\]]+)\](?:\.(?P<part>quote|note))?")
-_PLURAL = {"claim": "claims", "source": "sources", "entity": "entities"}
+_PLURAL = {"dataset": "dataset", "claim": "claims", "source": "sources", "entity": "entities"}
 
 
 def value_text(value: Any) -> str:
@@ -51,14 +51,18 @@ def summary(diff: Diff) -> str:
     """`2 claims added, 1 changed (1 status change); 1 source added`, or `no changes`."""
     parts = []
     for what in KINDS:
-        counts = [f"{len(diff.of(what, c))} {c}" for c in ("added", "removed", "changed") if diff.of(what, c)]
-        if counts:
-            text = f"{counts[0].split(' ')[0]} {_PLURAL[what] if counts[0].split(' ')[0] != '1' else what} " \
-                   f"{counts[0].split(' ', 1)[1]}"
-            parts.append(", ".join([text, *counts[1:]]))
-    statuses = sum(1 for c in diff.of("claim", "changed") for f in c.fields if f.field == "status")
-    if statuses:
-        parts[0] += f" ({statuses} status change{'s' * (statuses != 1)})"
+        counts = [(len(diff.of(what, c)), c) for c in ("added", "removed", "changed") if diff.of(what, c)]
+        if not counts:
+            continue
+        if what == "dataset":
+            parts.append(f"dataset.yaml {counts[0][1]}")
+            continue
+        (n, first), rest = counts[0], counts[1:]
+        text = ", ".join([f"{n} {what if n == 1 else _PLURAL[what]} {first}", *(f"{m} {c}" for m, c in rest)])
+        statuses = sum(1 for c in diff.of(what, "changed") for f in c.fields if f.field == "status")
+        if statuses:
+            text += f" ({statuses} status change{'s' * (statuses != 1)})"
+        parts.append(text)
     return "; ".join(parts) or "no changes"
 
 
@@ -83,13 +87,20 @@ def markdown(diff: Diff) -> str:
     """A changelog entry: a heading, a one-line summary, then a list per kind of change."""
     from .markdown import _cell
 
-    out = [f"## {_cell(diff.old)} → {_cell(diff.new)}", "", _cell(summary(diff)[0].upper() + summary(diff)[1:]) + ".", ""]
+    if diff.new_info is not None:
+        # Headed as a changelog entry: the version this diff makes, and what it is compared with.
+        since = f"Since {_cell(diff.old_info.version)}" if diff.old_info is not None else "Compared"
+        out = [f"## {_cell(diff.new_info.version)} ({_cell(diff.new_info.date)})", "",
+               f"{since} ({_code(diff.old)} → {_code(diff.new)}): {_cell(summary(diff))}.", ""]
+    else:
+        out = [f"## {_code(diff.old)} → {_code(diff.new)}", "", _cell(summary(diff)[0].upper() + summary(diff)[1:]) + ".",
+               ""]
     for what in KINDS:
         for change in ("added", "removed", "changed"):
             changes = diff.of(what, change)
             if not changes:
                 continue
-            out += [f"### {_PLURAL[what].capitalize()} {change}", ""]
+            out += [f"### {'Dataset record' if what == 'dataset' else _PLURAL[what].capitalize()} {change}", ""]
             for c in changes:
                 if change != "changed":
                     out.append(f"- `{c.id}`: {_cell(label(c))}")
@@ -108,7 +119,7 @@ def markdown(diff: Diff) -> str:
                         out.append(f"  - citation {_cell(cited['source'])}, {cited['part']}: "
                                    f"{_quoted(f.old, old)} → {_quoted(f.new, new)}")
                     else:
-                        out.append(f"  - {_cell(f.field)}: {old} → {new}")
+                        out.append(f"  - `{f.field}`: {old} → {new}")  # our own field names: no escaping
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -142,3 +153,10 @@ def table(diff: Diff) -> list[Any]:
         out.append(grid)
     out.append(_t(summary(diff), "dim"))
     return out
+
+
+def _code(text: str) -> str:
+    """A name as typed (a revision, a path) as a code span, or escaped if it holds what would end one."""
+    from .markdown import _cell
+
+    return f"`{visible(text)}`" if "`" not in text and "\n" not in text else _cell(text)
