@@ -34,8 +34,8 @@ MAX_PLACES = 20  # where a quote occurs, listed; past that, counted
 
 @command()
 def quote(
-    source: Annotated[str, typer.Argument(help="The source id.", autocompletion=_complete_sources)],
-    text: Annotated[str, typer.Argument(help="The passage as you remember it: case, spacing, quotes and a word "
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="The source id.", autocompletion=_complete_sources)],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The passage as you remember it: case, spacing, quotes and a word "
                                              "or two may differ.")],
     sources: SourcesOption,
 ) -> None:
@@ -116,7 +116,7 @@ def _entity_ids(ds, names: list[str] | None) -> list[str]:
 
 @command("source", group=add_app)
 def add_source(
-    file: Annotated[Path, typer.Argument(help="The text of the source, as archived (UTF-8).", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The text of the source, as archived (UTF-8).", dir_okay=False)],
     id: Annotated[str, typer.Option("--id", help="The new source id (a slug).")],
     title: Annotated[str, typer.Option("--title", help="Its title.")],
     kind: Annotated[str, typer.Option("--kind", help="article, blog-post, essay, slideshow, podcast or report.")],
@@ -266,9 +266,9 @@ def _lint(dataset, facts_dir: Path, claim_id: str) -> list:
 
 @command()
 def diff(
-    old: Annotated[str, typer.Argument(help="A facts directory, or a git revision: REV (the facts directory in use) "
+    old: Annotated[str, typer.Argument(metavar="OLD", help="A facts directory, or a git revision: REV (the facts directory in use) "
                                             "or REV:PATH (PATH from the top of the repository).")],
-    new: Annotated[str, typer.Argument(help="The same, for the newer version.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The same, for the newer version.")],
     fmt: FormatOption = None,
 ) -> None:
     """Claims, sources, entities and dataset.yaml added, removed and changed between two versions of the facts.
