@@ -290,9 +290,9 @@ def test_add_to_a_broken_or_missing_facts_directory_is_refused(run, facts_copy, 
 
 def test_add_claim_that_would_not_validate_names_the_line_it_would_have(run, facts_copy, archives):
     before = snapshot(facts_copy)
-    result = run(*claim_args(facts_copy, archives, "--statement", "S.", "--status", "alleged"))
+    result = run(*claim_args(facts_copy, archives, "--statement", "S.", "--status", "disputed"))
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        f"{facts_copy / 'claims' / 'borduria.yaml'}:44: asserted_by: an alleged claim must name who alleges it\n"
+        f"{facts_copy / 'claims' / 'borduria.yaml'}:44: denied_by: a disputed claim must name who denies it\n"
         "error: nothing was added (line 39 on is the new record, as it would have been appended)\n")
     assert snapshot(facts_copy) == before
