@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ARCHIVES
 
@@ -296,3 +299,22 @@ def test_add_claim_that_would_not_validate_names_the_line_it_would_have(run, fac
         f"{facts_copy / 'claims' / 'borduria.yaml'}:44: denied_by: a disputed claim must name who denies it\n"
         "error: nothing was added (line 39 on is the new record, as it would have been appended)\n")
     assert snapshot(facts_copy) == before
+
+
+def test_add_claim_refuses_text_that_is_not_utf8(run, facts_copy, archives):
+    before = snapshot(facts_copy)
+    result = run(*claim_args(facts_copy, archives, "--statement", "caf\udce9"))
+    assert (result.exit_code, result.stderr) == (2, "error: 'caf\\udce9' is not UTF-8 text\n")
+    assert snapshot(facts_copy) == before
+
+
+@settings(max_examples=int(os.environ.get("ALLIANCE_FUZZ_EXAMPLES", "200")), deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40))
+def test_any_text_is_written_so_that_it_reads_back_exactly(text):
+    from alliance_cli.curate.edit import record, scalar
+    from alliance_cli.yamlfile import read_yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.yaml"
+        path.write_text("claims:\n" + record([("id", "x"), ("statement", scalar(text))]), encoding="utf-8")
+        assert read_yaml(path)["claims"][0]["statement"] == text

@@ -23,13 +23,17 @@ from ..model import SLUG_RE, Dataset, parse_partial_date
 # (`no`, `1e3`, `null`).
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 .,;()$%/+'’&-]*")
 # What YAML would not keep as written inside double quotes: controls (json escapes C0 already),
-# the characters it reads as line breaks, a byte order mark, lone surrogates.
-_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+# the characters it reads as line breaks, a byte order mark.
+_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
 _ITEM = re.compile(r"( *)-( +)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def scalar(text: str) -> str:
     """`text` as a YAML scalar that reads back as exactly `text`."""
+    if _SURROGATE.search(text):
+        # What a command line holds when its bytes were not UTF-8: no file could store it as text.
+        raise UsageError(f"{text!r} is not UTF-8 text")
     if _PLAIN.fullmatch(text) and not text.endswith(" ") and _reads_back(text):
         return text
     return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
