@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 
+import os
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import ARCHIVES
 
-from alliance_cli.curate.matcher import Archive, differences
+from alliance_cli.curate.matcher import Archive, differences, fold
 
 
 def test_quote_finds_a_passage_typed_loosely(run):
@@ -109,3 +114,19 @@ def test_quote_counts_places_past_twenty(run, tmp_path, facts_copy):
     assert result.exit_code == 0
     places = ", ".join(f"alpha.txt:{n}" for n in range(1, 21))
     assert result.stdout.splitlines()[-1] == f"occurs 25 times: {places}, and 5 more"
+
+
+@settings(max_examples=int(os.environ.get("ALLIANCE_FUZZ_EXAMPLES", "200")), deadline=None)
+@given(st.text(st.sampled_from("ab C’'“\"—- \n\t\u00a0x.İ"), min_size=1, max_size=60), st.data())
+def test_any_stretch_of_a_text_is_found_exactly_where_it_is(text, data):
+    i = data.draw(st.integers(0, len(text) - 1))
+    j = data.draw(st.integers(i + 1, len(text)))
+    wanted = text[i:j]
+    found = Archive(text).find(wanted)
+    if not fold(wanted):
+        return  # only white space: nothing to look for
+    assert found.exact and found.good
+    for passage in found.passages:
+        assert fold(text[passage.start:passage.end]) == fold(wanted)
+        assert passage.line == text.count("\n", 0, passage.start) + 1
+    assert any(p.start <= i + (len(wanted) - len(wanted.lstrip())) < p.end for p in found.passages)

@@ -61,10 +61,7 @@ class Archive:
         self.text = text
         # Regular expressions rather than str.translate with a table, which looks up every character
         # of a megabyte in Python; these touch only the few characters that change, one for one.
-        folded = _TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[ord(m.group())], text).lower()
-        if len(folded) != len(text):  # a character whose lower case is longer ("İ"): fold it alone
-            folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in text.translate(_TYPOGRAPHY))
-        folded = _OTHER_SPACE.sub(" ", folded)
+        folded = _OTHER_SPACE.sub(" ", _lower(_TYPOGRAPHIC.sub(lambda m: _TYPOGRAPHY[ord(m.group())], text)))
         # Collapse each run of spaces to one, remembering where each run was so that an offset in the
         # normalized text can be turned back into one in the archived text. Most runs are one space
         # long and shift nothing, so only the longer ones are recorded.
@@ -146,7 +143,16 @@ def normalize(text: str) -> str:
 
 def fold(text: str) -> str:
     """Text as the matcher compares it: typography, spacing and case normalized."""
-    return _SPACE.sub(" ", text.translate(_TYPOGRAPHY).lower()).strip()
+    return _SPACE.sub(" ", _lower(text.translate(_TYPOGRAPHY))).strip()
+
+
+def _lower(text: str) -> str:
+    """Lower case, one character for one: a character whose lower case is longer ("İ") is kept as it is,
+    so that offsets in the folded text are offsets in the original."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def _tokens(text: str) -> list[re.Match[str]]:
