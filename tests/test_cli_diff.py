@@ -237,10 +237,14 @@ def test_diff_revision_without_the_facts_directory_exits_3(run, repo, monkeypatc
         3, f"error: 'HEAD:data': the revision has no facts directory at data of {repo}\n")
 
 
-def test_diff_bad_colon_spec_is_a_usage_error(run, repo):
+def test_diff_bad_colon_spec_or_an_option_for_git_is_a_usage_error(run, repo):
     result = run("--facts", str(repo / "facts"), "diff", ":facts", "HEAD")
     assert (result.exit_code, result.stderr) == (2, "error: ':facts': give a revision before the colon, "
                                                     "as in HEAD~1:facts\n")
+    result = run("--facts", str(repo / "facts"), "diff", "--", "--output=x", "HEAD")
+    assert (result.exit_code, result.stderr) == (2, "error: '--output=x' is neither a directory nor a revision: "
+                                                    "a revision does not start with '-'\n")
+    assert not (repo / "facts" / "x").exists() and not Path("x").exists()
 
 
 def test_diff_invalid_data_at_a_revision_names_the_revision_file_and_line(run, repo):

@@ -137,6 +137,8 @@ def load_version(spec: str, facts_dir: Path) -> Dataset:
     rev, colon, path = spec.partition(":")
     if not rev:
         raise UsageError(f"{spec!r}: give a revision before the colon, as in HEAD~1:facts")
+    if rev.startswith("-"):  # git would read it as an option
+        raise UsageError(f"{spec!r} is neither a directory nor a revision: a revision does not start with '-'")
     if colon:
         repo = _toplevel(Path.cwd(), spec, "the working directory")
         prefix = path.strip("/")
