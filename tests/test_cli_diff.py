@@ -215,7 +215,7 @@ def test_diff_with_no_changes_prints_nothing_and_succeeds(run, repo):
     result = run("--facts", str(repo / "facts"), "diff", "HEAD", str(repo / "facts"))
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     result = run("--facts", str(repo / "facts"), "diff", "HEAD", "HEAD", "-f", "markdown")
-    assert result.stdout == "## 0.2.0 (2026-11-22)\n\nSince 0.2.0 (`HEAD` → `HEAD`): no changes.\n"
+    assert result.stdout == "## `HEAD` → `HEAD`\n\nNo changes.\n"
 
 
 def test_diff_unknown_revision_or_directory_exits_3(run, repo, tmp_path):

@@ -275,7 +275,8 @@ def diff(
 
     A changed record lists each field's old and new value; a citation is named by its source
     (`citations[tass-2024].quote`). A git revision is read from the repository, no checkout needed.
-    --format markdown reads as a changelog entry, headed by NEW's dataset.yaml version and date.
+    --format markdown reads as a changelog entry, headed by NEW's dataset.yaml version and date
+    when the version changed.
 
     Example: alliance diff v0.1.0 HEAD --format markdown
     """

@@ -87,7 +87,8 @@ def markdown(diff: Diff) -> str:
     """A changelog entry: a heading, a one-line summary, then a list per kind of change."""
     from .markdown import _cell
 
-    if diff.new_info is not None:
+    old_version = diff.old_info.version if diff.old_info is not None else None
+    if diff.new_info is not None and diff.new_info.version != old_version:
         # Headed as a changelog entry: the version this diff makes, and what it is compared with.
         since = f"Since {_cell(diff.old_info.version)}" if diff.old_info is not None else "Compared"
         out = [f"## {_cell(diff.new_info.version)} ({_cell(diff.new_info.date)})", "",
