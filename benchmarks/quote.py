@@ -77,10 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     text = text_of(args.megabytes, args.seed)
     archive = Archive(text)
     rows = [("normalize the text (once per archive)", best(lambda: Archive(text), args.repeat), "")]
+    expected = {"as written": "exact", "case, quotes, spacing": "exact", "one word changed": "close",
+                "not in the text": "not found"}
+    wrong = []
     for name, quote in quotes(text, args.seed).items():
         found = archive.find(quote)
-        verdict = f"line {found.best.line}, {'exact' if found.exact else 'close' if found.good else 'not found'}"
-        rows.append((f"find: {name}", best(lambda q=quote: archive.find(q), args.repeat), verdict))
+        verdict = "exact" if found.exact else "close" if found.good else "not found"
+        if verdict != expected[name]:
+            wrong.append(f"{name}: {verdict}, expected {expected[name]}")
+        rows.append((f"find: {name}", best(lambda q=quote: archive.find(q), args.repeat),
+                     f"line {found.best.line}, {verdict}"))
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -111,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(r[0]) for r in rows)
     for name, seconds, note in rows:
         print(f"{name:<{width}}  {seconds * 1000:8.1f} ms  {note}")
-    return 0
+    for line in wrong:
+        print(f"error: the matcher found {line}", file=sys.stderr)
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":
