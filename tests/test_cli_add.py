@@ -318,3 +318,15 @@ def test_any_text_is_written_so_that_it_reads_back_exactly(text):
         path = Path(tmp) / "x.yaml"
         path.write_text("claims:\n" + record([("id", "x"), ("statement", scalar(text))]), encoding="utf-8")
         assert read_yaml(path)["claims"][0]["statement"] == text
+
+
+def test_add_with_a_missing_file_or_archive_fails_cleanly(run, facts_copy, archives, tmp_path):
+    result = run("--facts", str(facts_copy), "add", "source", str(tmp_path / "absent.txt"), "--id", "gamma",
+                 "--title", "T", "--kind", "article", "--sources", str(archives))
+    assert (result.exit_code, result.stderr) == (1, f"{tmp_path / 'absent.txt'}: cannot read: No such file or directory\n")
+    (archives / "alpha.txt").unlink()
+    before = snapshot(facts_copy)
+    result = run(*claim_args(facts_copy, archives, "--statement", "S."))
+    assert (result.exit_code, result.stderr) == (
+        1, f"{archives / 'alpha.txt'}: cannot read the archive of 'alpha-report': No such file or directory\n")
+    assert snapshot(facts_copy) == before
