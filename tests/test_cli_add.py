@@ -330,3 +330,15 @@ def test_add_with_a_missing_file_or_archive_fails_cleanly(run, facts_copy, archi
     assert (result.exit_code, result.stderr) == (
         1, f"{archives / 'alpha.txt'}: cannot read the archive of 'alpha-report': No such file or directory\n")
     assert snapshot(facts_copy) == before
+
+
+@pytest.mark.parametrize("name,archived", [("notes.MD", "gamma.md"), ("odd.t x", "gamma.txt"), ("noext", "gamma.txt"),
+                                           ("a.b\\c", "gamma.txt")])
+def test_add_source_names_the_archive_after_the_id(run, facts_copy, archives, tmp_path, name, archived):
+    path = tmp_path / name
+    path.write_text(GAMMA, encoding="utf-8")
+    result = run("--facts", str(facts_copy), "add", "source", str(path), "--id", "gamma", "--title", "T",
+                 "--kind", "article", "--sources", str(archives))
+    assert result.exit_code == 0, result.stderr
+    assert (archives / archived).read_text(encoding="utf-8") == GAMMA
+    assert load(facts_copy).sources["gamma"].archive == archived

@@ -130,12 +130,13 @@ def add_source(
 ) -> None:
     """Archive a source's text in the sources folder and append its record, with its sha256, to sources.yaml.
 
-    The text is copied to DIR/ID.txt (the file's own extension is kept). Nothing is written unless the
-    whole facts directory validates with the new record in it.
+    The text is copied to DIR/ID.txt (or ID.md, ID.html: a plain extension of the file's is kept).
+    Nothing is written unless the whole facts directory validates with the new record in it.
 
     Example: alliance add source article.txt --id tass-2024 --title "..." --kind article --sources ../shared/sources
     """
     import hashlib
+    import re
     from typing import get_args
 
     from ..curate.edit import append, check_with, date_scalar, flow_list, one_of, scalar, slug
@@ -154,7 +155,8 @@ def add_source(
         raise AllianceError(Problem(f"cannot read: {e.strerror or e}", str(file))) from None
     except UnicodeDecodeError as e:
         raise AllianceError(Problem(f"not UTF-8 text (byte {e.start}): save the source as UTF-8 first", str(file))) from None
-    archive = sources / f"{id}{file.suffix.lower() or '.txt'}"
+    suffix = file.suffix.lower()
+    archive = sources / f"{id}{suffix if re.fullmatch(r'[.][a-z0-9]{1,8}', suffix) else '.txt'}"
     if archive.exists() and archive.read_bytes() != data:
         raise AllianceError(Problem("already exists with other content: choose another --id or remove it", str(archive)))
     facts_dir = resolve_facts_dir(_state.facts)
