@@ -286,3 +286,12 @@ def test_diff_without_dataset_yaml_is_headed_by_the_two_names(run, facts_copy):
         "- `borduria-troops-500`\n"
         "  - **status: alleged → reported**\n"
     )
+
+
+def test_diff_rev_colon_path_outside_any_repository_exits_3(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    result = run("diff", "HEAD:facts", str(MINI))
+    assert (result.exit_code, result.stderr) == (
+        3, "error: 'HEAD:facts' is not a directory, and the working directory is not in a git repository to read "
+           "it as a revision from\n")
