@@ -46,7 +46,7 @@ def quote(
     Exits 1, showing the closest passage, when nothing is close enough (a word or two different,
     or one in five for a long quote).
 
-    Example: alliance quote alpha-report "trade between them reached 12.5 billion" --sources archives
+    Example: alliance quote top-allies-slideshow "north korean soldiers being issued uniforms" --sources ../shared/sources
     """
     from ..curate.matcher import context, describe, open_archive
     from ..query import find_source
