@@ -323,7 +323,12 @@ def test_any_text_is_written_so_that_it_reads_back_exactly(text):
 def test_add_with_a_missing_file_or_archive_fails_cleanly(run, facts_copy, archives, tmp_path):
     result = run("--facts", str(facts_copy), "add", "source", str(tmp_path / "absent.txt"), "--id", "gamma",
                  "--title", "T", "--kind", "article", "--sources", str(archives))
-    assert (result.exit_code, result.stderr) == (1, f"{tmp_path / 'absent.txt'}: cannot read: No such file or directory\n")
+    assert (result.exit_code, result.stderr) == (
+        1, f"{tmp_path / 'absent.txt'}: cannot read the source: No such file or directory\n")
+    os.mkfifo(tmp_path / "pipe")
+    result = run("--facts", str(facts_copy), "add", "source", str(tmp_path / "pipe"), "--id", "gamma",
+                 "--title", "T", "--kind", "article", "--sources", str(archives))
+    assert (result.exit_code, result.stderr) == (1, f"{tmp_path / 'pipe'}: cannot read the source: not a regular file\n")
     (archives / "alpha.txt").unlink()
     before = snapshot(facts_copy)
     result = run(*claim_args(facts_copy, archives, "--statement", "S."))

@@ -130,3 +130,14 @@ def test_any_stretch_of_a_text_is_found_exactly_where_it_is(text, data):
         assert fold(text[passage.start:passage.end]) == fold(wanted)
         assert passage.line == text.count("\n", 0, passage.start) + 1
     assert any(p.start <= i + (len(wanted) - len(wanted.lstrip())) < p.end for p in found.passages)
+
+
+def test_quote_refuses_an_archive_that_is_a_pipe_or_a_folder_without_waiting(run, tmp_path):
+    os.mkfifo(tmp_path / "alpha.txt")
+    (tmp_path / "beta.txt").mkdir()
+    result = run("quote", "alpha-report", "pact", "--sources", str(tmp_path))
+    assert (result.exit_code, result.stderr) == (
+        1, f"{tmp_path / 'alpha.txt'}: cannot read the archive of 'alpha-report': not a regular file\n")
+    result = run("quote", "beta-bulletin", "pact", "--sources", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{tmp_path / 'beta.txt'}: cannot read the archive of 'beta-bulletin': ")

@@ -140,6 +140,7 @@ def add_source(
     from typing import get_args
 
     from ..curate.edit import append, check_with, date_scalar, flow_list, one_of, scalar, slug
+    from ..curate.matcher import read_text_file
     from ..model import SourceKind
     from ..store import SOURCES_FILE, _display, resolve_facts_dir
 
@@ -148,11 +149,9 @@ def add_source(
     _dataset()  # the facts as they are must be valid before anything is added to them
     if not sources.is_dir():
         raise AllianceError(Problem("sources folder not found", str(sources)))
+    data = read_text_file(file, "the source")
     try:
-        data = file.read_bytes()
         data.decode("utf-8")
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot read: {e.strerror or e}", str(file))) from None
     except UnicodeDecodeError as e:
         raise AllianceError(Problem(f"not UTF-8 text (byte {e.start}): save the source as UTF-8 first", str(file))) from None
     suffix = file.suffix.lower()

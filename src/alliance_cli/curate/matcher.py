@@ -9,6 +9,7 @@ either way, and compared word by word with the quote.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,11 +221,33 @@ def open_archive(source_archive: str, sources_dir: Path, source_id: str) -> Arch
     if not sources_dir.is_dir():
         raise AllianceError(Problem("sources folder not found", str(sources_dir)))
     path = sources_dir / source_archive
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot read the archive of {source_id!r}: {e.strerror or e}", str(path))) from None
+    data = read_text_file(path, f"the archive of {source_id!r}")
     return Archive(data.decode("utf-8", errors="replace"))
+
+
+# An archived article or report is kilobytes to a few megabytes: past this, a wrong file.
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+
+def read_text_file(path: Path, what: str) -> bytes:
+    """A regular file's bytes, refusing a device, a pipe or a folder (which could block or never end)
+    and anything past MAX_TEXT_BYTES."""
+    import stat
+
+    from ..errors import AllianceError, Problem
+
+    try:
+        # Opened without waiting: opening a pipe for reading would block until something writes to it.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise AllianceError(Problem(f"cannot read {what}: not a regular file", str(path)))
+            if info.st_size > MAX_TEXT_BYTES:
+                raise AllianceError(Problem(f"cannot read {what}: larger than {MAX_TEXT_BYTES // 2**20} MiB",
+                                            str(path)))
+            return f.read(MAX_TEXT_BYTES + 1)
+    except OSError as e:
+        raise AllianceError(Problem(f"cannot read {what}: {e.strerror or e}", str(path))) from None
 
 
 def context(archive: Archive, passage: Passage, around: int = 1, width: int = 100) -> list[tuple[int, bool, str]]:
