@@ -295,3 +295,14 @@ def test_diff_rev_colon_path_outside_any_repository_exits_3(run, tmp_path, monke
     assert (result.exit_code, result.stderr) == (
         3, "error: 'HEAD:facts' is not a directory, and the working directory is not in a git repository to read "
            "it as a revision from\n")
+
+
+def test_diff_of_directories_reads_them_through_the_cache_alike(run, facts_copy, tmp_path, monkeypatch):
+    edit(facts_copy / "entities.yaml", "aliases: [Bordurian Republic]", "aliases: [Bordurie]")
+    uncached = run("diff", str(MINI), str(facts_copy))
+    monkeypatch.delenv("ALLIANCE_NO_CACHE")
+    monkeypatch.setenv("ALLIANCE_CACHE_DIR", str(tmp_path / "cache"))
+    first, second = run("diff", str(MINI), str(facts_copy)), run("diff", str(MINI), str(facts_copy))
+    assert any((tmp_path / "cache").iterdir())  # the mini set's files are old enough to be cached
+    assert uncached.stdout == first.stdout == second.stdout == (
+        "changed\tentity\tborduria\taliases\tBordurian Republic\tBordurie\n")

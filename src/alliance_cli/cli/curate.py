@@ -288,7 +288,8 @@ def diff(
     from ..store import resolve_facts_dir
 
     facts_dir = resolve_facts_dir(_state.facts)
-    changes = compare(load_version(old, facts_dir), load_version(new, facts_dir), old, new)
+    use_cache = not _state.no_cache
+    changes = compare(load_version(old, facts_dir, use_cache), load_version(new, facts_dir, use_cache), old, new)
     if fmt is OutputFormat.markdown:
         write_stdout(render.markdown(changes))
     elif fmt is OutputFormat.json:

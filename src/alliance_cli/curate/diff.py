@@ -122,18 +122,16 @@ def _by_source(claim: Claim) -> dict[str, Any]:
 # ---- reading a version -------------------------------------------------------------------------
 
 
-def load_version(spec: str, facts_dir: Path) -> Dataset:
+def load_version(spec: str, facts_dir: Path, use_cache: bool = True) -> Dataset:
     """The dataset a command-line argument names: a facts directory, `REV` (the facts directory in use,
     at that revision of its repository) or `REV:PATH` (PATH from the top of the repository holding the
     working directory)."""
     from ..store import check
 
     if Path(spec).is_dir():
-        dataset, problems = check(Path(spec))
-        if problems:
-            raise AllianceError(*problems)
-        assert dataset is not None
-        return dataset
+        from ..cache import load  # a directory is read as every command reads one: from its cache when fresh
+
+        return load(Path(spec), use_cache=use_cache)
     rev, colon, path = spec.partition(":")
     if not rev:
         raise UsageError(f"{spec!r}: give a revision before the colon, as in HEAD~1:facts")
