@@ -347,3 +347,18 @@ def test_add_source_names_the_archive_after_the_id(run, facts_copy, archives, tm
     assert result.exit_code == 0, result.stderr
     assert (archives / archived).read_text(encoding="utf-8") == GAMMA
     assert load(facts_copy).sources["gamma"].archive == archived
+
+
+def test_add_claim_keeps_crlf_line_ends_and_a_byte_order_mark(run, facts_copy, archives):
+    path = facts_copy / "claims" / "borduria.yaml"
+    before = b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(before)
+    result = run(*claim_args(facts_copy, archives, "--statement", "Trade grew."))
+    assert result.exit_code == 0, result.stderr
+    after = path.read_bytes()
+    assert after.startswith(before)
+    assert after[len(before):] == (
+        b"  - id: borduria-ports-2024\r\n    kind: trade\r\n    parties: [ruritania, borduria]\r\n    date: 2024\r\n"
+        b"    statement: Trade grew.\r\n    citations:\r\n      - source: alpha-report\r\n"
+        b"        quote: Trade between them reached $12.5 billion in 2023\r\n")
+    assert load(facts_copy).claims_by_id["borduria-ports-2024"].statement == "Trade grew."

@@ -101,7 +101,7 @@ class Appended:
 
     @property
     def record(self) -> str:
-        return self.text[self.start:]
+        return self.text[self.start:].replace("\r\n", "\n")  # to show: line ends as the terminal wants them
 
 
 def append(path: Path, key: str, fields: list[tuple[str, Any]], display: str) -> Appended:
@@ -112,8 +112,8 @@ def append(path: Path, key: str, fields: list[tuple[str, Any]], display: str) ->
         text = f"{key}:\n"
         dash = "  - "
     else:
-        doc = read_yaml(path, display)
-        text = path.read_text(encoding="utf-8")
+        doc = read_yaml(path, display)  # first: it refuses what is not UTF-8 text, with the line
+        text = path.read_bytes().decode("utf-8")  # as it is: a byte order mark and CRLF line ends stay
         if doc is None:
             text = text + ("" if not text or text.endswith("\n") else "\n") + f"{key}:\n"
             dash = "  - "
@@ -130,8 +130,11 @@ def append(path: Path, key: str, fields: list[tuple[str, Any]], display: str) ->
                                             items.lines[0]))
             dash = m.group(1) + "-" + m.group(2)
             if not text.endswith("\n"):
-                text += "\n"
-    return Appended(path, text + record(fields, dash), text.count("\n") + 1, len(text))
+                text += "\r\n" if "\r\n" in text else "\n"
+    added = record(fields, dash)
+    if "\r\n" in text:  # a file written on Windows keeps its line ends
+        added = added.replace("\n", "\r\n")
+    return Appended(path, text + added, text.count("\n") + 1, len(text))
 
 
 def file_in(facts_dir: Path, name: str, folder: str = "claims") -> Path:
