@@ -123,7 +123,7 @@ def test_diff_as_markdown_reads_as_a_changelog_entry(run, repo):
     assert result.stdout == (
         "## 0.2.0 (2026-11-22)\n"
         "\n"
-        "Since 0.1.0 (`v0.1.0` → `HEAD`): dataset.yaml changed; 1 claim added, 1 removed, 3 changed "
+        "Since 0.1.0 (v0.1.0 → HEAD): dataset.yaml changed; 1 claim added, 1 removed, 3 changed "
         "(1 status change); 1 source changed; 1 entity changed.\n"
         "\n"
         "### Dataset record changed\n"
@@ -217,7 +217,7 @@ def test_diff_with_no_changes_prints_nothing_and_succeeds(run, repo):
     result = run("--facts", str(repo / "facts"), "diff", "HEAD", str(repo / "facts"))
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     result = run("--facts", str(repo / "facts"), "diff", "HEAD", "HEAD", "-f", "markdown")
-    assert result.stdout == "## `HEAD` → `HEAD`\n\nNo changes.\n"
+    assert result.stdout == "## HEAD → HEAD\n\nNo changes.\n"
 
 
 def test_diff_unknown_revision_or_directory_exits_3(run, repo, tmp_path):
@@ -276,8 +276,9 @@ def test_diff_without_dataset_yaml_is_headed_by_the_two_names(run, facts_copy):
          "status: reported\n    asserted_by: [syldavia]\n    quantity: {amount: 500")
     result = run("diff", str(MINI), str(facts_copy), "--format", "markdown")
     assert result.exit_code == 0
+    heading = f"## {MINI} → {facts_copy}\n".replace("_", "\\_")  # as Markdown text: `_` escaped
     assert result.stdout == (
-        f"## `{MINI}` → `{facts_copy}`\n"
+        heading +
         "\n"
         "1 claim changed (1 status change).\n"
         "\n"

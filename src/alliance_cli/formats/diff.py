@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..curate.diff import KINDS, Change, Diff
-from .view import Rows, number, record, visible
+from .view import Rows, number, record
 
 _CITATION = re.compile(r"citations\[(?P<source>[^\]]+)\](?:\.(?P<part>quote|note))?")
 _PLURAL = {"dataset": "dataset", "claim": "claims", "source": "sources", "entity": "entities"}
@@ -92,9 +92,9 @@ def markdown(diff: Diff) -> str:
         # Headed as a changelog entry: the version this diff makes, and what it is compared with.
         since = f"Since {_cell(diff.old_info.version)}" if diff.old_info is not None else "Compared"
         out = [f"## {_cell(diff.new_info.version)} ({_cell(diff.new_info.date)})", "",
-               f"{since} ({_code(diff.old)} → {_code(diff.new)}): {_cell(summary(diff))}.", ""]
+               f"{since} ({_cell(diff.old)} → {_cell(diff.new)}): {_cell(summary(diff))}.", ""]
     else:
-        out = [f"## {_code(diff.old)} → {_code(diff.new)}", "", _cell(summary(diff)[0].upper() + summary(diff)[1:]) + ".",
+        out = [f"## {_cell(diff.old)} → {_cell(diff.new)}", "", _cell(summary(diff)[0].upper() + summary(diff)[1:]) + ".",
                ""]
     for what in KINDS:
         for change in ("added", "removed", "changed"):
@@ -155,9 +155,3 @@ def table(diff: Diff) -> list[Any]:
     out.append(_t(summary(diff), "dim"))
     return out
 
-
-def _code(text: str) -> str:
-    """A name as typed (a revision, a path) as a code span, or escaped if it holds what would end one."""
-    from .markdown import _cell
-
-    return f"`{visible(text)}`" if "`" not in text and "\n" not in text else _cell(text)
