@@ -246,7 +246,7 @@ def add_claim(
         write_stdout(f"added claim {id} at {_display(path)}:{changed.line}\n")
     how = f"; differs from --quote: {describe(passage.differences)}" if passage.differences else ""
     _say(f"quote: “{passage.text}” ({where}{how})")
-    for finding in _lint(new, facts_dir, id):
+    for finding in _lint(new, facts_dir, id, (_display(path), changed.line)):
         _say(str(finding))
 
 
@@ -256,12 +256,17 @@ def _say(message: str) -> None:
     _stderr().print(Text(visible(message)))
 
 
-def _lint(dataset, facts_dir: Path, claim_id: str) -> list:
-    """Lint's findings on one claim, when this build has lint."""
+def _lint(dataset, facts_dir: Path, claim_id: str, place: tuple[str, int]) -> list:
+    """Lint's findings on one claim, when this build has lint; `place` is where the claim is (or, for
+    --dry-run, would be) written, which lint would otherwise read from files that may not hold it."""
     try:
         from ..curate.lint import lint
     except ImportError:
         return []
+    import inspect
+
+    if "places" in inspect.signature(lint).parameters:
+        return lint(dataset, facts_dir, claim_ids={claim_id}, places={claim_id: place})
     return lint(dataset, facts_dir, claim_ids={claim_id})
 
 
