@@ -20,9 +20,9 @@ from .common import (
     app,
     command,
     emit,
-    write_atomically,
     write_stdout,
 )
+from .output import print_renderables, write_atomically
 
 SourcesOption = Annotated[
     Path, typer.Option("--sources", help="Folder holding the archived source texts.", file_okay=False)
@@ -303,7 +303,6 @@ def diff(
         from rich.console import Console
 
         console = Console(highlight=False, no_color=_state.no_color or None)
-        for renderable in render.table(changes):
-            console.print(renderable)
+        print_renderables(console, render.table(changes), page=not _state.no_pager)
     else:
         emit(render.rows(changes), fmt)

@@ -26,7 +26,6 @@ from .common import (
     YearOption,
     command,
     emit,
-    write_atomically,
     write_stdout,
     _complete_claims,
     _dataset,
@@ -35,6 +34,7 @@ from .common import (
     _state,
     _stderr,
 )
+from .output import check_outside, is_stream, refuse_folder, write_file
 
 
 @command()
@@ -101,9 +101,11 @@ def schema(
 @command()
 def export(
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl or sqlite (plain and markdown work too).",
-                                   case_sensitive=False)
-    ] = OutputFormat.json,
+        Optional[OutputFormat],
+        typer.Option("--format", "-f", help="csv, json, jsonl, markdown, sqlite or plain. Default: what the --output "
+                                            "file's suffix says (.csv, .json, .jsonl, .md, .db), else json.",
+                     case_sensitive=False),
+    ] = None,
     output: OutputOption = None,
     excel: Annotated[bool, typer.Option("--excel", "--bom", help="Start CSV with a UTF-8 byte order mark, for Excel.")] = False,
     party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
@@ -112,22 +114,55 @@ def export(
 ) -> None:
     """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines or SQLite.
 
-    Example: alliance export --format csv --output claims.csv
+    Example: alliance export --output claims.csv
     """
-    if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
+    to_file = output is not None and output != "-"
+    fmt = _export_format(fmt, output if to_file else None, excel)
+    if to_file:
+        from ..store import resolve_facts_dir
+
+        check_outside(output, resolve_facts_dir(_state.facts))
     ds = _dataset()
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
                      sort=None, limit=limit)
-    everything = len(chosen) == len(ds.claims)
+    view = Listing(ds, chosen, everything=len(chosen) == len(ds.claims))
     if fmt is OutputFormat.sqlite:
-        if output is None or str(output) == "-":
-            raise UsageError("--format sqlite writes a database file: give --output FILE")
         from ..formats.sqlite import database
 
-        write_atomically(output, database(Listing(ds, chosen, everything=everything)))
-        return
-    emit(Listing(ds, chosen, everything=everything), fmt, output, bom=excel and fmt is OutputFormat.csv)
+        write_file(output, database(view))
+    else:
+        emit(view, fmt, output, bom=excel)
+    if to_file:
+        from rich.text import Text
+
+        from ..formats.view import visible
+
+        _stderr().print(Text(visible(f"wrote {len(chosen)} claim{'s' * (len(chosen) != 1)} to {output}")))
+
+
+def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) -> OutputFormat:
+    """The format to export: as given, else as the file's suffix says, else JSON for a stream."""
+    from ..formats import SUFFIXES, format_of_file
+
+    if output is not None:
+        refuse_folder(output)
+    implied = format_of_file(output) if output is not None else None
+    if fmt is None:
+        if implied is None and output is not None and not is_stream(output):
+            known = ", ".join(SUFFIXES)
+            raise UsageError(f"cannot tell which format to write to {output} from its name; "
+                             f"give --format, or name the file with one of {known}")
+        fmt = implied or OutputFormat.json
+    elif implied is not None and implied is not fmt:
+        raise UsageError(f"--format {fmt.value} does not match {output}, whose suffix says {implied.value}; "
+                         "drop --format or rename the file")
+    if fmt is OutputFormat.table:
+        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
+    if fmt is OutputFormat.sqlite and output is None:
+        raise UsageError("--format sqlite writes a database file: give --output FILE")
+    if excel and fmt is not OutputFormat.csv:
+        raise UsageError(f"--excel adds a byte order mark to CSV only; this export is {fmt.value}")
+    return fmt
 
 
 class CiteFormat(str, Enum):
