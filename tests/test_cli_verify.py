@@ -43,7 +43,7 @@ def test_verify_reports_a_quote_not_in_the_text(run, facts_copy):
     assert result.stderr.splitlines() == [
         "error: borduria-trade-2021: alpha-report: quote not found; closest passage at line 4 differs: '8' -> '9': "
         "“up from $8 billion in 2021”",
-        "error: 1 citation check(s) failed",
+        "error: 1 citation check failed",
     ]
 
 
@@ -65,7 +65,7 @@ def test_verify_reports_a_missing_archive(run, archives):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"error: beta-bulletin: archive beta.txt not found in {archives}",
-        "error: 1 citation check(s) failed",
+        "error: 1 citation check failed",
     ]
 
 
@@ -87,7 +87,7 @@ def test_verify_explains_a_miss_with_the_closest_passage(run, facts_copy):
         "Ruritania denies it.”",
         "error: borduria-troops-500: beta-bulletin: quote not found; closest passage at line 5 differs: "
         "'soldiers' -> 'troops': “Syldavian intelligence says about 500 soldiers were sent in October 2024.”",
-        "error: 2 citation check(s) failed",
+        "error: 2 citation checks failed",
     ]
 
 

@@ -20,6 +20,7 @@ from .common import (
     app,
     command,
     emit,
+    terminal_width,
     write_stdout,
 )
 from .output import print_renderables, write_atomically
@@ -39,7 +40,7 @@ def quote(
                                              "or two may differ.")],
     sources: SourcesOption,
 ) -> None:
-    """Find a passage in a source's archived text and print it verbatim, to paste as a quote.
+    """Find a passage typed loosely in an archived text, verbatim.
 
     Prints the passage as written in the archive (each run of white space as one space), where it is
     and how it differs from TEXT, a line of context either side, and every other place it occurs.
@@ -89,12 +90,12 @@ add_app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(add_app)
+app.add_typer(add_app, short_help="Add a source or a claim to the facts files, keeping their layout.")
 
 
 @add_app.callback()
 def add(ctx: typer.Context) -> None:
-    """Add a source or a claim to the facts files, keeping their comments and layout.
+    """Add a source or a claim to the facts files, keeping their layout.
 
     Example: alliance add source article.txt --id tass-2024 --title "..." --kind article --sources DIR
     """
@@ -128,9 +129,9 @@ def add_source(
     cites: Annotated[Optional[list[str]], typer.Option("--cites", help="A source it cites in turn; repeat for several.")] = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Archive a source's text in the sources folder and append its record, with its sha256, to sources.yaml.
+    """Archive a source's text and append its record to sources.yaml.
 
-    The text is copied to DIR/ID.txt (or ID.md, ID.html: a plain extension of the file's is kept).
+    The record carries the text's sha256. The text is copied to DIR/ID.txt (or ID.md, ID.html: a plain extension of the file's is kept).
     Nothing is written unless the whole facts directory validates with the new record in it.
 
     Example: alliance add source article.txt --id tass-2024 --title "..." --kind article --sources ../shared/sources
@@ -202,7 +203,7 @@ def add_claim(
     note: Annotated[Optional[str], typer.Option("--note", help="A note on the citation.")] = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Append a claim, its quote found in the source's archived text and stored verbatim.
+    """Append a claim, its quote stored as the archived text writes it.
 
     The quote may be typed loosely, as for `alliance quote`; the passage the archive holds is stored.
     Nothing is written unless the quote is found and the whole facts directory validates with the new
@@ -277,9 +278,9 @@ def diff(
     new: Annotated[str, typer.Argument(metavar="NEW", help="The same, for the newer version.")],
     fmt: FormatOption = None,
 ) -> None:
-    """Claims, sources, entities and dataset.yaml added, removed and changed between two versions of the facts.
+    """What changed between two versions of the facts, field by field.
 
-    A changed record lists each field's old and new value; a citation is named by its source
+    Claims, sources, entities and dataset.yaml added, removed and changed. A changed record lists each field's old and new value; a citation is named by its source
     (`citations[tass-2024].quote`). A git revision is read from the repository, no checkout needed.
     --format markdown reads as a changelog entry, headed by NEW's dataset.yaml version and date
     when the version changed.
@@ -295,6 +296,7 @@ def diff(
     facts_dir = resolve_facts_dir(_state.facts)
     use_cache = not _state.no_cache
     changes = compare(load_version(old, facts_dir, use_cache), load_version(new, facts_dir, use_cache), old, new)
+    fmt = None if fmt is None else OutputFormat(fmt.value)
     if fmt is OutputFormat.markdown:
         write_stdout(render.markdown(changes))
     elif fmt is OutputFormat.json:
@@ -302,7 +304,7 @@ def diff(
     elif fmt is OutputFormat.table or (fmt is None and sys.stdout.isatty()):
         from rich.console import Console
 
-        console = Console(highlight=False, no_color=_state.no_color or None)
+        console = Console(highlight=False, no_color=_state.no_color or None, width=terminal_width())
         print_renderables(console, render.table(changes), page=not _state.no_pager)
     else:
         emit(render.rows(changes), fmt)

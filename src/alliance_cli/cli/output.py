@@ -168,7 +168,9 @@ def print_renderables(console, renderables: list, page: bool) -> None:
     than the screen; colours are kept, since the pager shows them on the same terminal."""
     with console.capture() as capture:
         for renderable in renderables:
-            console.print(renderable)
+            # crop=False: a word wider than the terminal (a long id at 40 columns) is printed whole and
+            # the terminal wraps it, instead of rich cutting it off at the edge.
+            console.print(renderable, crop=False)
     to_stdout(capture.get(), page, console.width)
 
 
@@ -316,35 +318,39 @@ def _write_stream(name: str, data: bytes) -> None:
 
 def write_atomically(name: str, data: bytes, shown: str | None = None) -> None:
     """Write to a temporary file beside `name`, then rename: a failure leaves `name` as it was."""
-    import tempfile
+    import secrets
 
     shown = shown or name
     path = Path(name)
     refuse_folder(name)
     directory = path.parent if str(path.parent) else Path(".")
-    try:
-        mode = _file_mode(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
-    try:
-        with _removed_if_killed(tmp):
+    # The temporary file is named before it is made, and the handlers that remove it on SIGTERM or
+    # SIGHUP are in place before it exists: a signal at any moment leaves nothing behind.
+    tmp = str(directory / f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with _removed_if_killed(tmp):
+        try:
+            mode = _file_mode(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
+        try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
-            os.chmod(tmp, mode)  # mkstemp makes it private (0600); the file should not change hands by being exported
+            os.chmod(tmp, mode)  # made private (0600); the file should not change hands by being exported
             os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
-        raise
+        except BaseException as e:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(e, OSError):
+                raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
+            raise
 
 
 @contextlib.contextmanager
 def _removed_if_killed(tmp: str) -> Iterator[None]:
-    """On SIGTERM or SIGHUP, remove the temporary file, then die of the signal as we would have."""
+    """On SIGTERM or SIGHUP, remove the temporary file (if it exists yet), then die of the signal as we
+    would have."""
     import signal
 
     def remove_and_die(signum: int, frame: object) -> None:
