@@ -12,6 +12,7 @@ from ..errors import AllianceError, Problem
 from ..formats import OutputFormat
 from ..formats.view import visible
 from .common import (
+    GLOBAL_HELP,
     FormatOption,
     _complete_sources,
     _dataset,
@@ -86,6 +87,7 @@ def _closest(source, found) -> list[str]:
 
 add_app = typer.Typer(
     name="add",
+    epilog=GLOBAL_HELP,
     invoke_without_command=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
