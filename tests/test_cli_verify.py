@@ -41,7 +41,8 @@ def test_verify_reports_a_quote_not_in_the_text(run, facts_copy):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "error: borduria-trade-2021: alpha-report: quote not found in the archived text: “up from $8 billion in 2021”",
+        "error: borduria-trade-2021: alpha-report: quote not found; closest passage at line 4 differs: '8' -> '9': "
+        "“up from $8 billion in 2021”",
         "error: 1 citation check failed",
     ]
 
@@ -72,3 +73,29 @@ def test_verify_without_the_sources_folder_fails_loudly(run, tmp_path):
     result = run("verify", "--sources", str(tmp_path / "absent"))
     assert result.exit_code == 1
     assert result.stderr == f"error: {tmp_path / 'absent'}: sources folder not found; nothing was verified\n"
+
+
+def test_verify_explains_a_miss_with_the_closest_passage(run, facts_copy):
+    path = facts_copy / "claims" / "troops.yaml"
+    path.write_text(path.read_text().replace("Syldavia allege that", "Syldavia claim that")
+                    .replace("about 500 troops were sent in", "about 500 soldiers were sent in"))
+    result = run("--facts", str(facts_copy), "verify", "--sources", str(ARCHIVES))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: borduria-troops-2000: alpha-report: quote not found; closest passage at line 5 differs: "
+        "'claim' -> 'allege': “Officials in Syldavia claim that Ruritania sent 2,000 troops to Borduria; "
+        "Ruritania denies it.”",
+        "error: borduria-troops-500: beta-bulletin: quote not found; closest passage at line 5 differs: "
+        "'soldiers' -> 'troops': “Syldavian intelligence says about 500 soldiers were sent in October 2024.”",
+        "error: 2 citation checks failed",
+    ]
+
+
+def test_verify_counts_case_and_says_so(run, facts_copy):
+    path = facts_copy / "claims" / "borduria.yaml"
+    path.write_text(path.read_text().replace("quote: up from $9 billion in 2021", "quote: Up from $9 billion in 2021"))
+    result = run("--facts", str(facts_copy), "verify", "--sources", str(ARCHIVES))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: borduria-trade-2021: alpha-report: quote not found; closest passage at line 4 differs: "
+        "'Up' -> 'up': “Up from $9 billion in 2021”")

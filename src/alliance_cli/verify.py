@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .curate.matcher import Archive, describe, differences, normalize
 from .model import Dataset
-
-# Only what typesetting changes: curly quotes and apostrophes, dashes, and runs of white space.
-_TYPOGRAPHY = str.maketrans({
-    "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
-    "“": '"', "”": '"', "„": '"', "‟": '"', "″": '"',
-    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
-    "\u00a0": " ",
-})
-_SPACE = re.compile(r"\s+")
-
-
-def normalize(text: str) -> str:
-    return _SPACE.sub(" ", text.translate(_TYPOGRAPHY)).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +27,7 @@ class Report:
 
 def verify(dataset: Dataset, sources_dir: Path) -> Report:
     texts: dict[str, str] = {}
+    archived: dict[str, str] = {}
     failures: list[Failure] = []
     for source in dataset.sources.values():
         path = sources_dir / source.archive
@@ -53,7 +41,9 @@ def verify(dataset: Dataset, sources_dir: Path) -> Report:
             failures.append(Failure(None, source.id, f"archive {source.archive} has sha256 {digest}, "
                                                      f"the source record says {source.sha256}"))
             continue
-        texts[source.id] = normalize(data.decode("utf-8", errors="replace"))
+        archived[source.id] = data.decode("utf-8", errors="replace")
+        texts[source.id] = normalize(archived[source.id])
+    archives: dict[str, Archive] = {}  # built for a source only when one of its quotes is missing
     checked = 0
     for claim in dataset.claims:
         for cit in claim.citations:
@@ -62,5 +52,15 @@ def verify(dataset: Dataset, sources_dir: Path) -> Report:
                 continue  # the archive's own failure is reported once, above
             checked += 1
             if normalize(cit.quote) not in text:
-                failures.append(Failure(claim.id, cit.source, "quote not found in the archived text", cit.quote))
+                archive = archives.get(cit.source) or archives.setdefault(cit.source, Archive(archived[cit.source]))
+                failures.append(Failure(claim.id, cit.source, _miss(archive, cit.quote), cit.quote))
     return Report(checked, len(texts), failures)
+
+
+def _miss(archive: Archive, quote: str) -> str:
+    """Why a quote is not in the text, with the closest passage: `...at line 12 differs: 'a' -> 'b'`."""
+    found = archive.find(quote)
+    changes = differences(quote, found.best.text, case=True) if found.passages else ()
+    if not changes:
+        return "quote not found in the archived text"
+    return f"quote not found; closest passage at line {found.best.line} differs: {describe(changes)}"

@@ -152,8 +152,9 @@ def _report(error: AllianceError) -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
-    """Register a command whose user errors become one-line messages and an exit code."""
+def command(*args: Any, group: typer.Typer | None = None, **kwargs: Any) -> Callable[[F], F]:
+    """Register a command (on `group`, a sub-command group, if given) whose user errors become
+    one-line messages and an exit code."""
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -173,7 +174,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
         # The whole summary, never click's cut at the first full stop or at 45 characters.
         kwargs.setdefault("short_help", summary(fn.__doc__))
         kwargs.setdefault("epilog", GLOBAL_HELP)
-        app.command(*args, **kwargs)(run)
+        (group or app).command(*args, **kwargs)(run)
         return fn
 
     return decorate
