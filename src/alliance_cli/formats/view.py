@@ -108,7 +108,16 @@ def status_text(dataset: Dataset, claim: Claim) -> str:
         text += f" by {names(dataset, claim.asserted_by)}"
     if claim.denied_by:
         text += f"; denied by {names(dataset, claim.denied_by)}"
+    if claim.lint is not None:
+        text += f"; {lint_text(claim)}"
     return text
+
+
+def lint_text(claim: Claim) -> str:
+    """`lint accepted: near-copy (reason: ...)`: the findings a curator accepted for this claim, and why."""
+    if claim.lint is None:
+        return ""
+    return f"lint accepted: {', '.join(claim.lint.ignore)} (reason: {claim.lint.reason})"
 
 
 def when(claim: Claim) -> str:

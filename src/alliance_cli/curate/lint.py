@@ -1,0 +1,337 @@
+"""Checks a curator should look at beyond validation: one small function per rule, in one table.
+
+`lint()` runs them over a validated Dataset and returns Findings, each naming the file and line of
+the claim, the rule, what is wrong and the words that triggered it. A claim may accept a finding in
+its YAML (`lint: {ignore: [rule-id], reason: ...}`); the rules never change the data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from ..errors import UsageError, suggest
+from ..model import LINT_RULES, Claim, Dataset
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a curator should look at: `file:line: claim-id: rule-id: message (evidence)`."""
+
+    file: str
+    line: int
+    claim: str
+    rule: str
+    message: str
+    evidence: str = ""
+
+    def __str__(self) -> str:
+        evidence = f" ({self.evidence})" if self.evidence else ""
+        return f"{self.file}:{self.line}: {self.claim}: {self.rule}: {self.message}{evidence}"
+
+
+# ---- text helpers -----------------------------------------------------------------------------
+
+# Curly quotes and apostrophes, and dashes, as a curator types them: "Russia’s" is "Russia's".
+_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-cased words, punctuation dropped: `Russia’s “no limits”` -> ['russia's', 'no', 'limits']."""
+    return _WORD.findall(text.translate(_FOLD).casefold())
+
+
+def _span(text: str, first: int, count: int) -> str:
+    """Words first..first+count of `text` (as _words counts them), as the text writes them."""
+    spans = [m.span() for m in _WORD.finditer(text.translate(_FOLD))]  # translate keeps every offset
+    return text[spans[first][0] : spans[first + count - 1][1]]
+
+
+def _quoted(text: str) -> str:
+    return f"“{' '.join(text.split())}”"
+
+
+# ---- the rules --------------------------------------------------------------------------------
+
+# Attribution and hedging: the source does not say it in its own voice.
+_HEDGE = re.compile(
+    r"\b(?:reportedly|reports?|reported by|allege[sd]?|allegedly|allegations?|accus(?:es|ed|e|ations?)|"
+    r"claim(?:s|ed)?|according to|(?:is|are|was|were) said to|den(?:y|ies|ied|ial|ials)|purportedly|"
+    r"unconfirmed|rumou?rs?)\b",
+    re.IGNORECASE,
+)
+_DENIAL = re.compile(r"\bden(?:y|ies|ied|ial|ials)\b", re.IGNORECASE)
+
+
+def hedged_as_reported(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """A quote attributes or hedges what the claim states as `reported` (in the source's own voice)."""
+    if claim.status != "reported":
+        return
+    for cit in claim.citations:
+        hedges = list(dict.fromkeys(m.group().lower() for m in _HEDGE.finditer(cit.quote.translate(_FOLD))))
+        if hedges:
+            yield ("status is reported, but the quote attributes or hedges it: consider alleged or disputed",
+                   f"{', '.join(repr(h) for h in hedges)} in {cit.source}: {_quoted(cit.quote)}")
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+_MONTH_NAMES = "|".join(_MONTHS)
+# "June 19, 2024", "19 June 2024", "June 2024", "2024-06-19", "2024-06": the forms a date is written in.
+_DATE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_NAMES})\s+(?P<d1>\d{{1,2}}),?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH_NAMES}),?\s+(?P<y2>\d{{4}})"
+    rf"|(?P<m3>{_MONTH_NAMES}),?\s+(?P<y3>\d{{4}})"
+    rf"|(?P<iso>\d{{4}}-\d{{2}}(?:-\d{{2}})?))\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+# 11,000 / 244.8 / 1.5 million / eight; a number glued to letters (G7, 5G) is a name, not a figure.
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w])"
+    r"(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?"
+    rf"|\b(?P<w>{'|'.join(_NUMBER_WORDS)})\b(?:\s+(?P<wscale>thousand|million|billion|trillion)\b)?",
+    re.IGNORECASE,
+)
+
+
+def _dates(text: str) -> tuple[list[str], str]:
+    """Every date written in `text`, in ISO form at the precision written, and the text without them."""
+    found: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        if m["iso"]:
+            found.append(m["iso"])
+        else:
+            day = m["d1"] or m["d2"]
+            month = _MONTHS[(m["m1"] or m["m2"] or m["m3"]).lower()]
+            found.append(f"{m['y1'] or m['y2'] or m['y3']}-{month:02d}" + (f"-{int(day):02d}" if day else ""))
+        return " "
+
+    return found, _DATE.sub(take, text)
+
+
+def _numbers(text: str) -> list[tuple[str, set[float]]]:
+    """Each number written in `text` (dates taken out), as written and as the values it may stand for."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        if m["n"]:
+            value, scale = float(m["n"].replace(",", "")), m["scale"]
+        else:
+            value, scale = float(_NUMBER_WORDS[m["w"].lower()]), m["wscale"]
+        values = {value}
+        if scale:
+            values.add(value * _SCALES[scale.lower()])
+        out.append((m.group(), values))
+    return out
+
+
+def unsupported_number(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """A number, year or date in the statement, quantity or treaty that no quote of the claim gives."""
+    quote_dates: set[str] = set()  # each date and what it implies: 2024-06-19, 2024-06 and 2024
+    quote_values: set[float] = set()
+    for cit in claim.citations:
+        dates, rest = _dates(cit.quote)
+        for d in dates:
+            quote_dates.update((d, d[:7], d[:4]))
+            quote_values.add(float(d[:4]))  # "2024" in a statement is given by "June 19, 2024"
+        quote_values |= {v for _, values in _numbers(rest) for v in values}
+    written: list[tuple[str, str, set[float] | None, str | None]] = []  # (field, as written, values, date)
+    for field, text in (("statement", claim.statement), ("treaty.name", claim.treaty and claim.treaty.name)):
+        if text:
+            dates, rest = _dates(text)
+            written += [(field, d, None, d) for d in dates]
+            # Digits only: "one source" and "the two countries" are language, not figures.
+            written += [(field, shown, values, None) for shown, values in _numbers(rest) if shown[0].isdigit()]
+    q = claim.quantity
+    if q is not None:
+        for name in ("amount", "lower", "upper"):
+            x = getattr(q, name)
+            if x is not None:
+                written.append((f"quantity.{name}", f"{x:g}", {x}, None))
+    if claim.treaty is not None and claim.treaty.signed:
+        written.append(("treaty.signed", claim.treaty.signed, None, claim.treaty.signed))
+    seen: set[tuple[str, str]] = set()
+    for field, shown, values, date in written:
+        if date is not None:  # a bare year may be written as a number: "In 1971, they signed"
+            supported = date in quote_dates or (len(date) == 4 and float(date) in quote_values)
+        else:
+            supported = bool(values & quote_values)
+        if not supported and (field, shown) not in seen:
+            seen.add((field, shown))
+            yield f"{field} gives {shown!r}, which none of the claim's quotes gives in any written form", shown
+
+
+# A statement that repeats its quote: a shared run of this many words, or this share of the statement.
+NEAR_COPY_RUN = 8
+NEAR_COPY_SHARE = 0.6
+
+
+def near_copy(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """The statement repeats a quote nearly word for word instead of saying it in our own words."""
+    statement = _words(claim.statement)
+    vocabulary = set(statement)
+    for cit in claim.citations:
+        quote = _words(cit.quote)
+        if len(vocabulary.intersection(quote)) < min(NEAR_COPY_RUN, NEAR_COPY_SHARE * len(statement)):
+            continue  # too few words in common for a long shared run: skip the matcher
+        match = SequenceMatcher(None, statement, quote, autojunk=False).find_longest_match(
+            0, len(statement), 0, len(quote))
+        if match.size >= NEAR_COPY_RUN or match.size >= max(4, NEAR_COPY_SHARE * len(statement)):
+            run = _span(claim.statement, match.a, match.size)
+            yield (f"the statement repeats {match.size} of its {len(statement)} words in a row from the quote "
+                   f"in {cit.source}: say it in our own words", _quoted(run))
+
+
+def unlisted_party(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """The statement names an entity that is not among the claim's parties, asserted_by or denied_by."""
+    listed = {*claim.parties, *claim.asserted_by, *claim.denied_by}
+    reported: set[str] = set()
+    for m in ctx.names.finditer(claim.statement.translate(_FOLD)):
+        entity = ctx.owner.get(m.group())
+        if entity is None or entity in listed or entity in reported:
+            continue  # a phrase that is not an entity ("Latin America"), or one already listed
+        reported.add(entity)
+        yield (f"the statement names {entity!r}, which is not in parties, asserted_by or denied_by",
+               repr(m.group()))
+
+
+def one_way_related(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """A claim lists another in `related`, but the other does not list it back."""
+    for other_id in claim.related:
+        other = ctx.dataset.claims_by_id.get(other_id)
+        if other is not None and claim.id not in other.related:
+            yield f"lists {other_id!r} in related, but {other_id!r} does not list this claim", other_id
+
+
+def unlinked_denial(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """Two claims cite the same denial sentence but neither lists the other in `related`."""
+    for key in ctx.denials_of.get(claim.id, ()):
+        for other_id in ctx.denial_claims[key]:
+            if other_id != claim.id and not ctx.linked(claim.id, other_id):
+                yield (f"cites the same denial as {other_id!r} but neither lists the other in related",
+                       f"{key[0]}: {_quoted(ctx.denial_quote[key])}")
+
+
+def denied_elsewhere(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """A `reported` claim about the same parties and kind as a claim whose citations carry a denial."""
+    if claim.status != "reported":
+        return
+    for other_id, quote in ctx.denied_by_subject.get((claim.kind, frozenset(claim.parties)), ()):
+        if other_id != claim.id and not ctx.linked(claim.id, other_id):
+            yield (f"reported, but {other_id!r} (same kind and parties) cites a denial; relate the two or "
+                   "change the status", f"{quote[0]}: {_quoted(quote[1])}")
+
+
+Rule = Callable[[Claim, "_Context"], Iterable[tuple[str, str]]]
+# Every rule, in the order its findings are listed within a claim. model.LINT_RULES names the same.
+RULES: dict[str, Rule] = {
+    "hedged-as-reported": hedged_as_reported,
+    "unsupported-number": unsupported_number,
+    "near-copy": near_copy,
+    "unlisted-party": unlisted_party,
+    "one-way-related": one_way_related,
+    "unlinked-denial": unlinked_denial,
+    "denied-elsewhere": denied_elsewhere,
+}
+assert tuple(RULES) == LINT_RULES, "model.LintRule and lint.RULES must name the same rules"
+
+# Phrases that contain an entity's name or alias but name something else: "Latin America" is not the
+# United States (alias "America"). Matched first, as the longest name wins, and then skipped.
+NOT_ENTITIES = ("Latin America", "South America", "North America", "Central America")
+
+
+class _Context:
+    """What rules share, built once per run: the names regex, denial indexes and related links."""
+
+    def __init__(self, dataset: Dataset, active: set[str]) -> None:
+        self.dataset = dataset
+        if "unlisted-party" in active:
+            self.owner: dict[str, str | None] = {p: None for p in NOT_ENTITIES}
+            for e in dataset.entities.values():
+                for name in (e.name, *e.aliases):  # not ids or ISO codes: `in`, `car` and `us` are words
+                    self.owner.setdefault(name.translate(_FOLD), e.id)
+            names = sorted(self.owner, key=len, reverse=True)  # the longest name wins: "South Korea's NIS"
+            self.names = re.compile(r"(?<![\w'])(?:" + "|".join(map(re.escape, names)) + r")(?![\w])")
+        # A denial sentence, by source and its words (the same sentence with other quote marks or
+        # spacing is the same denial): the claims citing it, and the quote as first written.
+        self.denial_claims: dict[tuple[str, str], list[str]] = {}
+        self.denial_quote: dict[tuple[str, str], str] = {}
+        self.denials_of: dict[str, list[tuple[str, str]]] = {}
+        self.denied_by_subject: dict[tuple[str, frozenset[str]], list[tuple[str, tuple[str, str]]]] = {}
+        if active & {"unlinked-denial", "denied-elsewhere"}:
+            for claim in dataset.claims:
+                first = None
+                for cit in claim.citations:
+                    if not _DENIAL.search(cit.quote):
+                        continue
+                    key = (cit.source, " ".join(_words(cit.quote)))
+                    group = self.denial_claims.setdefault(key, [])
+                    self.denial_quote.setdefault(key, cit.quote)
+                    if claim.id not in group:
+                        group.append(claim.id)
+                        self.denials_of.setdefault(claim.id, []).append(key)
+                    first = first or (cit.source, cit.quote)
+                if first:
+                    subject = (claim.kind, frozenset(claim.parties))
+                    self.denied_by_subject.setdefault(subject, []).append((claim.id, first))
+
+    def linked(self, a: str, b: str) -> bool:
+        ca, cb = self.dataset.claims_by_id.get(a), self.dataset.claims_by_id.get(b)
+        return (ca is not None and b in ca.related) or (cb is not None and a in cb.related)
+
+
+def check_rule_names(names: Iterable[str], option: str) -> list[str]:
+    """Rule ids as given on the command line, or a UsageError naming the unknown one with a suggestion."""
+    out = []
+    for name in names:
+        if name not in RULES:
+            raise UsageError(f"{option}: unknown rule {name!r}{suggest(name, RULES)}; rules: {', '.join(RULES)}")
+        out.append(name)
+    return out
+
+
+def lint(
+    dataset: Dataset,
+    facts_dir: Path,
+    *,
+    rules: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    claim_ids: Iterable[str] | None = None,
+    places: Mapping[str, tuple[str, int]] | None = None,
+) -> list[Finding]:
+    """Run the rules (all, or `rules`, less `ignore`) over the dataset's claims (all, or `claim_ids`).
+
+    Findings a claim accepts in its `lint:` block are left out. `places` maps a claim id to the file
+    and line it is written at (store.check gives it); without it they are read from `facts_dir`.
+    Returns the findings sorted by file and line.
+    """
+    chosen = check_rule_names(rules if rules is not None else RULES, "--rule")
+    dropped = set(check_rule_names(ignore, "--ignore"))
+    active = [name for name in chosen if name not in dropped]
+    if places is None:
+        from ..store import claim_places
+
+        places = claim_places(facts_dir)
+    ctx = _Context(dataset, set(active))
+    wanted = None if claim_ids is None else set(claim_ids)
+    findings: list[Finding] = []
+    for claim in dataset.claims:
+        if wanted is not None and claim.id not in wanted:
+            continue
+        accepted = set(claim.lint.ignore) if claim.lint is not None else set()
+        file, line = places.get(claim.id, ("?", 0))
+        for name in active:
+            if name in accepted:
+                continue
+            for message, evidence in RULES[name](claim, ctx):
+                findings.append(Finding(file, line, claim.id, name, message, evidence))
+    findings.sort(key=lambda f: (f.file, f.line))  # stable: rule order within a claim is kept
+    return findings
