@@ -74,7 +74,7 @@ def hedged_as_reported(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]
     for cit in claim.citations:
         hedges = list(dict.fromkeys(m.group().lower() for m in _HEDGE.finditer(cit.quote.translate(_FOLD))))
         if hedges:
-            yield ("status is reported, but the quote attributes or hedges it: consider alleged or disputed",
+            yield ("status is reported, but a quote attributes or hedges it: consider alleged or disputed",
                    f"{', '.join(repr(h) for h in hedges)} in {cit.source}: {_quoted(cit.quote)}")
 
 
@@ -166,7 +166,7 @@ def unsupported_number(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]
             supported = bool(values & quote_values)
         if not supported and (field, shown) not in seen:
             seen.add((field, shown))
-            yield f"{field} gives {shown!r}, which none of the claim's quotes gives in any written form", shown
+            yield f"{field}: no quote of the claim gives this figure in any written form", shown
 
 
 # A statement that repeats its quote: a shared run of this many words, or this share of the statement.
@@ -186,8 +186,8 @@ def near_copy(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
             0, len(statement), 0, len(quote))
         if match.size >= NEAR_COPY_RUN or match.size >= max(4, NEAR_COPY_SHARE * len(statement)):
             run = _span(claim.statement, match.a, match.size)
-            yield (f"the statement repeats {match.size} of its {len(statement)} words in a row from the quote "
-                   f"in {cit.source}: say it in our own words", _quoted(run))
+            yield (f"the statement repeats {match.size} of its {len(statement)} words in a row from a quote in "
+                   f"{cit.source}; say it in our own words", _quoted(run))
 
 
 def unlisted_party(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -199,7 +199,7 @@ def unlisted_party(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
         if entity is None or entity in listed or entity in reported:
             continue  # a phrase that is not an entity ("Latin America"), or one already listed
         reported.add(entity)
-        yield (f"the statement names {entity!r}, which is not in parties, asserted_by or denied_by",
+        yield (f"the statement names entity {entity!r}, which is not in parties, asserted_by or denied_by",
                repr(m.group()))
 
 
@@ -208,7 +208,7 @@ def one_way_related(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
     for other_id in claim.related:
         other = ctx.dataset.claims_by_id.get(other_id)
         if other is not None and claim.id not in other.related:
-            yield f"lists {other_id!r} in related, but {other_id!r} does not list this claim", other_id
+            yield f"lists {other_id!r} in related, but {other_id!r} does not list it back", ""
 
 
 def unlinked_denial(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -315,7 +315,7 @@ def lint(
     """
     chosen = check_rule_names(rules if rules is not None else RULES, "--rule")
     dropped = set(check_rule_names(ignore, "--ignore"))
-    active = [name for name in chosen if name not in dropped]
+    active = [name for name in RULES if name in chosen and name not in dropped]  # the table's order
     if places is None:
         from ..store import claim_places
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .view import Listing, Rows, one_line, quantity_text, status_text, treaty_text, when
+from .view import Listing, Rows, lint_text, one_line, quantity_text, status_text, treaty_text, when
 
 
 def _line(*fields: object) -> str:
@@ -10,12 +10,13 @@ def _line(*fields: object) -> str:
 
 
 def listing(view: Listing) -> str:
-    """Claim lines (id, date, kind, parties, status, statement, citation marks, figure or treaty
+    """Claim lines (id, date, kind, parties, status and any accepted lint finding, statement, citation marks, figure or treaty
     details), a blank line, then citation lines ([n], claim id, source id, source title, quote, note)."""
     numbered = view.numbered_citations()
     marks = view.marks()
     out = [
-        _line(c.id, when(c), c.kind, ",".join(c.parties), status_text(view.dataset, c), c.statement, marks[c.id],
+        _line(c.id, when(c), c.kind, ",".join(c.parties), "; ".join(filter(None, (status_text(view.dataset, c), lint_text(c)))),
+              c.statement, marks[c.id],
               "; ".join(d for d in (quantity_text(c), treaty_text(c)) if d))
         for c in view.claims
     ]

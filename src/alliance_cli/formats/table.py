@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..query import Figures
-from .view import Listing, Rows, figures_listing, quantity_text, source_line, status_text, treaty_text, visible, when
+from .view import Listing, Rows, figures_listing, lint_text, quantity_text, source_line, status_text, treaty_text, visible, when
 
 STATUS_STYLE = {"reported": "green", "alleged": "yellow", "denied": "red", "disputed": "magenta"}
 
@@ -41,6 +41,8 @@ def listing(view: Listing) -> list[RenderableType]:
             for extra in (quantity_text(claim), treaty_text(claim)):
                 if extra:
                     statement.append("\n").append(_t(extra, "cyan"))
+            if claim.lint is not None:
+                statement.append("\n").append(_t(lint_text(claim), "dim"))
             # Related claims already sit next to this one; `alliance claim ID` lists them by id.
             statement.append("\n").append(_t(claim.id, "dim"))
             sources = len({c.source for c in claim.citations})

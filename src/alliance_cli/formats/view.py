@@ -108,8 +108,6 @@ def status_text(dataset: Dataset, claim: Claim) -> str:
         text += f" by {names(dataset, claim.asserted_by)}"
     if claim.denied_by:
         text += f"; denied by {names(dataset, claim.denied_by)}"
-    if claim.lint is not None:
-        text += f"; {lint_text(claim)}"
     return text
 
 
