@@ -21,7 +21,7 @@ FILE = "tests/fixtures/lint/claims/lint.yaml"
 EXPECTED = f"""\
 {FILE}:13: rifles-reported: hedged-as-reported: status is reported, but a quote attributes or hedges it: consider alleged or disputed ('reportedly' in beta-bulletin: “Ruritania has reportedly sold rifles to Borduria.”)
 {FILE}:22: trade-2023: unsupported-number: statement: no quote of the claim gives this figure in any written form (13 billion)
-{FILE}:32: troops-500: near-copy: the statement repeats 8 of its 8 words in a row from a quote in beta-bulletin; say it in our own words (“Syldavian intelligence says about 500 troops were sent”)
+{FILE}:32: troops-500: near-copy: the statement repeats 8 of its 8 words in order from a quote in beta-bulletin, 8 in a row; say it in our own words (“Syldavian intelligence says about 500 troops were sent”)
 {FILE}:44: drills-north: unlisted-party: the statement names entity 'ruritania', which is not in parties, asserted_by or denied_by ('Strelsau')
 {FILE}:52: troops-2000: one-way-related: lists 'troops-500' in related, but 'troops-500' does not list it back
 {FILE}:52: troops-2000: unlinked-denial: cites the same denial as 'tanks-alleged' but neither lists the other in related (alpha-report: “Ruritania denies it.”)
@@ -188,13 +188,33 @@ def test_unsupported_number_names_the_figure_no_quote_gives(statement, quote, fi
         == [evidence + ")"]
 
 
-def test_near_copy_shows_the_shared_run_as_the_statement_writes_it():
-    long_quote = "On March 3, 2023, Ruritania and Borduria signed a “friendship pact” in Zenda, with a mutual defense clause."
-    copied = _claim("Ruritania and Borduria signed a friendship pact in Zenda, with a defense clause.", long_quote)
-    own = _claim("A pact of friendship agreed in Zenda binds Ruritania and Borduria to defend each other.", long_quote)
+def test_near_copy_shows_the_shared_words_as_the_statement_writes_them():
+    quote = "On March 3, 2023, Ruritania and Borduria signed a “friendship pact” in Zenda, with a mutual defense clause."
+    copied = _claim("Ruritania and Borduria signed a friendship pact in Zenda, with a defense clause.", quote)
+    own = _claim("A pact of friendship agreed in Zenda binds Ruritania and Borduria to defend each other.", quote)
     assert _findings(copied, own, rule="near-copy") == [
-        "c: the statement repeats 11 of its 13 words in a row from a quote in alpha-report; say it in our own words "
-        "(“Ruritania and Borduria signed a friendship pact in Zenda, with a”)"]
+        "c: the statement repeats 13 of its 13 words in order from a quote in alpha-report, 11 in a row; say it in "
+        "our own words (“Ruritania and Borduria signed a friendship pact in Zenda, with a … defense clause”)"]
+
+
+@pytest.mark.parametrize("statement,quote,flagged", [
+    # one word dropped from the middle: no long run, but 8 of 8 words in the quote's order
+    ("China and Russia have strengthened their military cooperation.",
+     "China and Russia have also strengthened their military cooperation.", True),
+    # the same words reordered a little: 9 of 11 in order
+    ("China has become the largest buyer of Russia's oil and gas.",
+     "China has become Russia’s largest buyer of oil and gas", True),
+    # a whole clause copied into a longer statement: 12 words in a row, though under 80% of it
+    ("Officials say, without giving a source or a date for any of it, that the two states have "
+     "conducted high-level joint military drills in recent years near the border.",
+     "the two nations have conducted high-level joint military drills in recent years near the border", True),
+    ("Military ties between China and Russia have grown stronger.",
+     "China and Russia have also strengthened their military cooperation.", False),
+    ("Armenia hosts a Russian military base.", "Russia has a military base in the country.", False),
+    ("Russia has bases.", "Russia has bases.", False),  # under four words: little else to say
+])
+def test_near_copy_flags_nearly_word_for_word_statements_only(statement, quote, flagged):
+    assert bool(_findings(_claim(statement, quote), rule="near-copy")) is flagged
 
 
 def test_unlisted_party_matches_whole_names_and_aliases_only():

@@ -169,25 +169,31 @@ def unsupported_number(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]
             yield f"{field}: no quote of the claim gives this figure in any written form", shown
 
 
-# A statement that repeats its quote: a shared run of this many words, or this share of the statement.
-NEAR_COPY_RUN = 8
-NEAR_COPY_SHARE = 0.6
+# A statement repeats a quote when this share of its words follow the quote in the same order (a word
+# or two changed, dropped or added), or when it copies a whole clause: this many words in a row.
+NEAR_COPY_SHARE = 0.8
+NEAR_COPY_RUN = 12
+NEAR_COPY_MIN_WORDS = 4  # "Russia has a base." may share every word with its quote and still be ours
 
 
 def near_copy(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
     """The statement repeats a quote nearly word for word instead of saying it in our own words."""
     statement = _words(claim.statement)
-    vocabulary = set(statement)
+    if len(statement) < NEAR_COPY_MIN_WORDS:
+        return
     for cit in claim.citations:
         quote = _words(cit.quote)
-        if len(vocabulary.intersection(quote)) < min(NEAR_COPY_RUN, NEAR_COPY_SHARE * len(statement)):
-            continue  # too few words in common for a long shared run: skip the matcher
-        match = SequenceMatcher(None, statement, quote, autojunk=False).find_longest_match(
-            0, len(statement), 0, len(quote))
-        if match.size >= NEAR_COPY_RUN or match.size >= max(4, NEAR_COPY_SHARE * len(statement)):
-            run = _span(claim.statement, match.a, match.size)
-            yield (f"the statement repeats {match.size} of its {len(statement)} words in a row from a quote in "
-                   f"{cit.source}; say it in our own words", _quoted(run))
+        vocabulary = set(quote)
+        shared = sum(1 for w in statement if w in vocabulary)
+        if shared < min(NEAR_COPY_RUN, NEAR_COPY_SHARE * len(statement)):
+            continue  # too few words in common for either test: spare the matcher
+        blocks = [b for b in SequenceMatcher(None, statement, quote, autojunk=False).get_matching_blocks() if b.size]
+        covered, run = sum(b.size for b in blocks), max((b.size for b in blocks), default=0)
+        if covered >= NEAR_COPY_SHARE * len(statement) or run >= NEAR_COPY_RUN:
+            # The shared words as the statement writes them, "…" where the statement leaves the quote.
+            shown = " … ".join(_span(claim.statement, b.a, b.size) for b in blocks if b.size > 1 or len(blocks) == 1)
+            yield (f"the statement repeats {covered} of its {len(statement)} words in order from a quote in "
+                   f"{cit.source}, {run} in a row; say it in our own words", _quoted(shown))
 
 
 def unlisted_party(claim: Claim, ctx: _Context) -> Iterator[tuple[str, str]]:
