@@ -241,3 +241,23 @@ def test_lint_api_filters_claims_and_reads_places_itself(in_repo):
     assert isinstance(findings[0], Finding)
     with pytest.raises(AttributeError):
         findings[0].rule = "x"  # frozen
+
+
+def test_schema_of_claims_describes_the_lint_exception(run):
+    schema = json.loads(run("schema", "claims").stdout)
+    exception = schema["$defs"]["LintException"]
+    assert exception["required"] == ["ignore", "reason"]
+    assert exception["properties"]["ignore"]["items"]["enum"] == list(model.LINT_RULES)
+
+
+def test_claim_places_reads_lines_without_validating(tmp_path):
+    from alliance_cli.store import claim_places
+
+    facts = tmp_path / "facts"
+    shutil.copytree(LINT, facts)
+    path = facts / "claims" / "lint.yaml"
+    path.write_text(path.read_text().replace("kind: trade", "kind: trades"))  # invalid, yet placed
+    places = claim_places(facts)
+    assert places["pact-2023"] == (str(path), 3)
+    assert places["trade-2023"] == (str(path), 22)
+    assert len(places) == 9
