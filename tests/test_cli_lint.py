@@ -114,6 +114,15 @@ def test_an_accepted_exception_silences_only_its_rule_and_shows_in_claim(run, mo
     assert f"| reported; {accepted} |" in run("claim", "envoys-exchanged", "-f", "markdown").stdout
 
 
+def test_an_accepted_exception_is_exported_to_sqlite(run, monkeypatch, tmp_path):
+    import sqlite3
+
+    monkeypatch.setenv("ALLIANCE_FACTS", str(LINT))
+    assert run("export", "-f", "sqlite", "-o", str(tmp_path / "claims.db")).exit_code == 0
+    rows = sqlite3.connect(tmp_path / "claims.db").execute("SELECT * FROM lint_exceptions").fetchall()
+    assert rows == [("envoys-exchanged", "near-copy", "Four words; any rewording would say more or less than the source.")]
+
+
 @pytest.mark.parametrize("width", [60, 80])
 def test_an_accepted_exception_shows_whole_in_a_narrow_terminal(run, monkeypatch, width):
     monkeypatch.setenv("ALLIANCE_FACTS", str(LINT))
