@@ -240,6 +240,15 @@ def test_unlisted_party_matches_whole_names_and_aliases_only():
     ]
 
 
+def test_unlisted_party_skips_names_inside_other_place_names():
+    base = load(LINT)
+    america = model.Entity(id="united-states", name="United States", kind="country", iso2="US", iso3="USA",
+                           aliases=("America",))
+    ds = model.Dataset.of((_claim("Ruritania courts Latin America, and America notices.", "q"),), base.sources,
+                          {**base.entities, "united-states": america})
+    assert [f.evidence for f in lint(ds, LINT, rules=["unlisted-party"], places={})] == ["'America'"]
+
+
 def test_the_rule_table_and_the_model_name_the_same_rules():
     assert tuple(RULES) == model.LINT_RULES
 
