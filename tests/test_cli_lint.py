@@ -279,3 +279,10 @@ def test_claim_places_reads_lines_without_validating(tmp_path):
     assert places["pact-2023"] == (str(path), 3)
     assert places["trade-2023"] == (str(path), 22)
     assert len(places) == 9
+
+
+def test_the_guide_shows_real_findings_for_every_rule(run, in_repo):
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "curation.md").read_text(encoding="utf-8")
+    shown = [line for line in guide.splitlines() if line.startswith(f"{FILE}:")]
+    assert sorted({line.split(": ")[2] for line in shown}) == sorted(RULES)
+    assert set(shown) <= set(EXPECTED.splitlines())
