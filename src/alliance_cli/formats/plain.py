@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from .view import Listing, Rows, lint_text, one_line, quantity_text, status_text, treaty_text, when
+from .view import Listing, Rows, lint_text, one_line, scalar, quantity_text, status_text, treaty_text, when
 
 
 def _line(*fields: object) -> str:
-    return "\t".join(one_line("" if f is None else str(f)) for f in fields) + "\n"
+    return "\t".join(one_line(str(scalar(f))) for f in fields) + "\n"
 
 
 def listing(view: Listing) -> str:
-    """Claim lines (id, date, kind, parties, status and any accepted lint finding, statement, citation marks, figure or treaty
+    """Claim lines (id, date, kind, parties, status, statement, citation marks, figure, treaty and accepted-lint
     details), a blank line, then citation lines ([n], claim id, source id, source title, quote, note)."""
     numbered = view.numbered_citations()
     marks = view.marks()
     out = [
-        _line(c.id, when(c), c.kind, ",".join(c.parties), "; ".join(filter(None, (status_text(view.dataset, c), lint_text(c)))),
-              c.statement, marks[c.id],
-              "; ".join(d for d in (quantity_text(c), treaty_text(c)) if d))
+        _line(c.id, when(c), c.kind, ",".join(c.parties), status_text(view.dataset, c), c.statement, marks[c.id],
+              "; ".join(d for d in (quantity_text(c), treaty_text(c), lint_text(c)) if d))
         for c in view.claims
     ]
     if numbered:
