@@ -103,9 +103,9 @@ def test_an_accepted_exception_silences_only_its_rule_and_shows_in_claim(run, mo
     assert "envoys-exchanged" not in run("lint").stdout
     accepted = "lint accepted: near-copy (reason: Four words; any rewording would say more or less than the source.)"
     plain = run("claim", "envoys-exchanged", "-f", "plain").stdout.splitlines()[0].split("\t")
-    assert (plain[4], plain[7]) == ("reported", accepted)
+    assert (plain[0], plain[5], plain[8]) == ("claim", "reported", accepted)  # role first: the claim asked for
     doc = json.loads(run("claim", "envoys-exchanged", "-f", "json").stdout)
-    assert doc["claims"][0]["lint"] == {
+    assert doc["claim"]["lint"] == {
         "ignore": ["near-copy"], "reason": "Four words; any rewording would say more or less than the source."}
     assert json.loads(run("claim", "envoys-exchanged", "-f", "jsonl").stdout)["lint"]["ignore"] == ["near-copy"]
     csv_text = run("claim", "envoys-exchanged", "-f", "csv").stdout
