@@ -7,6 +7,7 @@ hits every row alike:
   parse   PyYAML's C loader parsing the same facts files and doing nothing else
   cold    each command with an empty cache directory (it loads, validates and writes the cache)
   warm    each command with the cache in place
+  checks  validate and lint, which read every file on every run: cold only, lint as a ratio to validate
 
 and reports medians, the ratios cold/parse and warm/floor, and each command's peak memory (max RSS).
 Each warm run follows a floor run of its own, and warm/floor is the median of those pairs' ratios.
@@ -52,6 +53,11 @@ COMMANDS = [
     ("claims --search drone", ["claims", "--search", "drone"]),
     ("export --format csv", ["export", "--format", "csv"]),
 ]
+# Commands that never use the cache (they read every file, as a check must): timed cold only.
+CHECKS = [
+    ("validate", ["validate"]),
+    ("lint", ["lint"]),
+]
 DEFAULT_SIZES = "shipped,1000,10000,100000"
 SETTLE_SECONDS = 2.1  # the cache does not trust files changed in the last 2 s (see cache.SETTLE_NS)
 
@@ -63,6 +69,7 @@ TARGETS = [
     ("100k, later runs: treaties --year", 100_000, "treaties --year 2024", "warm/floor", 3.0),
     ("100k, later runs: export csv (s)", 100_000, "export --format csv", "warm s", 5.0),
     ("100k, later runs: peak memory (MiB)", 100_000, "*", "warm MiB", 500.0),
+    ("100k, lint vs validate on the same files", 100_000, "lint", "cold/validate", 1.5),
 ]
 
 
@@ -145,7 +152,7 @@ class Bench:
 
     def available(self) -> dict[str, bool]:
         """Which benchmarked commands the installed `alliance` has (its `COMMAND --help` succeeds)."""
-        names = {argv[0] for _, argv in COMMANDS}
+        names = {argv[0] for _, argv in COMMANDS + CHECKS}
         found = {}
         for name in sorted(names):
             result = subprocess.run([*self.alliance, name, "--help"], capture_output=True, env=self.base_env)
@@ -154,10 +161,11 @@ class Bench:
 
     def measure(self, facts: Path, available: dict[str, bool], progress: str, rounds: int) -> list[Row]:
         floor, parse = Row("floor: " + FLOOR_CODE), Row("parse: PyYAML C loader, same files")
-        rows = {label: Row(label) for label, _ in COMMANDS}
-        for label, argv in COMMANDS:
+        rows = {label: Row(label) for label, _ in COMMANDS + CHECKS}
+        for label, argv in COMMANDS + CHECKS:
             if not available[argv[0]]:
                 rows[label].note = "skipped: command not available"
+        checks = [(label, argv) for label, argv in CHECKS if not rows[label].note]
         warm_cache = self.work / "warm"
         shutil.rmtree(warm_cache, ignore_errors=True)
         measured = [(label, argv) for label, argv in COMMANDS if not rows[label].note]
@@ -179,6 +187,8 @@ class Bench:
                 # Each warm run right after a floor run: their ratio is what a burst of load spares least.
                 rows[label].floor.append(timed([self.python, "-c", FLOOR_CODE], self.base_env))
                 rows[label].warm.append(timed([*self.alliance, *argv], self.env(facts, warm_cache)))
+            for label, argv in checks:  # one after the other: their ratio is what the load spares least
+                rows[label].cold.append(timed([*self.alliance, *argv], self.env(facts, self.work / "checks")))
             if not measured:
                 floor.warm.append(timed([self.python, "-c", FLOOR_CODE], self.base_env))
         floor.warm += [run for row in rows.values() for run in row.floor]
@@ -244,6 +254,7 @@ def table(results: list[tuple[str, list[Row]]]) -> tuple[list[str], list[list[st
     for size, rows in results:
         floor = median(rows[0].warm) if rows else None
         parse = median(rows[1].cold) if len(rows) > 1 else None
+        validate = next((median(r.cold) for r in rows if r.label == "validate" and not r.note and not r.failed()), None)
         for row in rows:
             failed = row.failed()
             if row.note or failed:
@@ -255,9 +266,11 @@ def table(results: list[tuple[str, list[Row]]]) -> tuple[list[str], list[list[st
             if warm and row.floor and not row.label.startswith("floor"):
                 warm_ratio = statistics.median(w.seconds / f.seconds for w, f in zip(row.warm, row.floor))
             measures[(size, row.label)] = {"cold/parse": cold_ratio, "warm/floor": warm_ratio, "warm s": warm,
-                                           "warm MiB": peak(row.warm)}
+                                           "warm MiB": peak(row.warm),
+                                           "cold/validate": cold / validate if cold and validate else None}
+            note = f"{cold / validate:.2f}x validate" if row.label == "lint" and cold and validate else ""
             lines.append([size, row.label, fmt_s(cold), fmt_x(cold_ratio), fmt_s(warm), fmt_x(warm_ratio),
-                          fmt_mib(peak(row.cold)), fmt_mib(peak(row.warm)), ""])
+                          fmt_mib(peak(row.cold)), fmt_mib(peak(row.warm)), note])
     return header, lines, measures
 
 

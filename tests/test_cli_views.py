@@ -69,7 +69,7 @@ def test_claim_shows_all_fields_then_related(run):
                        "quote": "Syldavian intelligence says about 500 troops were sent in October 2024.", "note": None}],
         "date": "2024-10", "end": None, "status": "alleged", "asserted_by": ["syldavia"], "denied_by": [],
         "quantity": {"amount": 500.0, "unit": "troops", "lower": None, "upper": None, "approximate": True},
-        "treaty": None, "related": ["borduria-troops-2000"],
+        "treaty": None, "related": ["borduria-troops-2000"], "lint": None,
     }
 
 

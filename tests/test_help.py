@@ -16,7 +16,8 @@ from alliance_cli.cli.common import HELP_GROUPS, summary
 COMMANDS = get_command(app).commands  # type: ignore[attr-defined]
 VIEW_FORMATS = ["table", "plain", "csv", "json", "jsonl", "markdown"]
 # What `--format` offers: a view's formats, unless the command is listed here.
-OTHER_FORMATS = {"export": ["plain", "csv", "json", "jsonl", "markdown", "sqlite"], "cite": ["text", "bibtex", "csl-json"]}
+OTHER_FORMATS = {"export": ["plain", "csv", "json", "jsonl", "markdown", "sqlite"], "cite": ["text", "bibtex", "csl-json"],
+                 "lint": ["plain", "json"]}
 WITH_FORMAT = sorted(n for n, c in COMMANDS.items() if any("--format" in p.opts for p in c.params))
 
 

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, store
-from .model import Citation, Claim, Dataset, DatasetInfo, Entity, Licence, Quantity, Source, Treaty, date_span
+from .model import Citation, Claim, Dataset, DatasetInfo, Entity, Licence, LintException, Quantity, Source, Treaty, date_span
 
 APP = "alliance-cli"
 CACHE_ENV = "ALLIANCE_CACHE_DIR"
 NO_CACHE_ENV = "ALLIANCE_NO_CACHE"
-FORMAT = 2  # bump when the layout below changes
+FORMAT = 3  # bump when the layout below changes (3: a claim's lint exception)
 # A file changed this recently could change again within one tick of the file system's clock and
 # keep its mtime; such a file is never trusted to a cache (git calls this "racily clean").
 SETTLE_NS = 2_000_000_000
@@ -104,17 +104,19 @@ def _file_name(facts_dir: Path) -> str:
 # ---- records as plain tuples (marshal writes and reads them in C) ------------------------------
 
 _CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
-_NESTED = {"citations": Citation, "quantity": Quantity, "treaty": Treaty}  # test_cache checks it is complete
-_I_CITATIONS, _I_QUANTITY, _I_TREATY = (_CLAIM_FIELDS.index(n) for n in _NESTED)
+_NESTED = {"citations": Citation, "quantity": Quantity, "treaty": Treaty, "lint": LintException}  # test_cache checks it is complete
+_I_CITATIONS = _CLAIM_FIELDS.index("citations")
+# The nested records a claim may lack (None), by their place in a claim's row.
+_OPTIONAL = tuple((_CLAIM_FIELDS.index(name), cls) for name, cls in _NESTED.items() if name != "citations")
 _FLAT = {cls: attrgetter(*(f.name for f in fields(cls)))
-         for cls in (Citation, Quantity, Treaty, Source, Entity, DatasetInfo, Licence)}
+         for cls in (Citation, Quantity, Treaty, LintException, Source, Entity, DatasetInfo, Licence)}
 _claim_values = attrgetter(*_CLAIM_FIELDS)
 
 
 def _claim_row(claim: Claim) -> bytes:
     row = list(_claim_values(claim))
     row[_I_CITATIONS] = tuple(map(_FLAT[Citation], row[_I_CITATIONS]))
-    for i, cls in ((_I_QUANTITY, Quantity), (_I_TREATY, Treaty)):
+    for i, cls in _OPTIONAL:
         if row[i] is not None:
             row[i] = _FLAT[cls](row[i])
     return marshal.dumps(tuple(row))
@@ -123,10 +125,9 @@ def _claim_row(claim: Claim) -> bytes:
 def _claim(data: bytes) -> Claim:
     row = list(marshal.loads(data))
     row[_I_CITATIONS] = tuple([Citation(*c) for c in row[_I_CITATIONS]])
-    if row[_I_QUANTITY] is not None:
-        row[_I_QUANTITY] = Quantity(*row[_I_QUANTITY])
-    if row[_I_TREATY] is not None:
-        row[_I_TREATY] = Treaty(*row[_I_TREATY])
+    for i, cls in _OPTIONAL:
+        if row[i] is not None:
+            row[i] = cls(*row[i])
     return Claim(*row)
 
 

@@ -73,9 +73,21 @@ Status = Literal["reported", "alleged", "denied", "disputed"]
 Obligation = Literal["defense", "offense", "neutrality", "nonaggression", "consultation"]
 EntityKind = Literal["country", "organization", "armed-group", "person"]
 SourceKind = Literal["article", "blog-post", "essay", "slideshow", "podcast", "report"]
+# The checks of `alliance lint` (curate/lint.py), named here so that validation refuses an exception
+# for a rule that does not exist; test_lint checks the two lists agree.
+LintRule = Literal[
+    "hedged-as-reported",
+    "unsupported-number",
+    "near-copy",
+    "unlisted-party",
+    "one-way-related",
+    "unlinked-denial",
+    "denied-elsewhere",
+]
 
 CLAIM_KINDS: tuple[str, ...] = get_args(ClaimKind)
 STATUSES: tuple[str, ...] = get_args(Status)
+LINT_RULES: tuple[str, ...] = get_args(LintRule)
 ENTITY_KINDS: tuple[str, ...] = get_args(EntityKind)
 CONTESTED: frozenset[str] = frozenset({"alleged", "denied", "disputed"})
 
@@ -153,6 +165,15 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class LintException:
+    """Lint findings a curator has accepted for one claim, and why: `lint: {ignore: [near-copy], reason: ...}`."""
+
+    __pydantic_config__ = _STRICT
+    ignore: Annotated[tuple[LintRule, ...], Length(1)]
+    reason: Text
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One distinct assertion, in our words, with at least one citation."""
 
@@ -170,6 +191,7 @@ class Claim:
     quantity: Quantity | None = None
     treaty: Treaty | None = None
     related: tuple[Slug, ...] = ()
+    lint: LintException | None = None
 
 
 @dataclass(frozen=True, slots=True)

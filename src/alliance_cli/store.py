@@ -108,8 +108,11 @@ def collector_paused(fn):
 
 
 @collector_paused
-def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
-    """Validate a facts directory, collecting every problem rather than stopping at the first."""
+def check(facts_dir: Path, places: dict[str, tuple[str, int]] | None = None) -> tuple[Dataset | None, list[Problem]]:
+    """Validate a facts directory, collecting every problem rather than stopping at the first.
+
+    Given a dict as `places`, fills it with the file and line of every valid claim, by id (for lint).
+    """
     sources_path, entities_path, claim_paths = facts_files(facts_dir)
     checker = _Checker()
     sources = checker.records(sources_path, "sources", Source)
@@ -120,6 +123,8 @@ def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
     checker.cross_check(sources, entities, claims)
     if checker.problems:
         return None, checker.problems
+    if places is not None:
+        places.update((r.value.id, (r.file, r.raw.line)) for r in claims)
     dataset = Dataset.of(
         tuple(r.value for r in claims),
         {r.value.id: r.value for r in sources},
@@ -127,6 +132,21 @@ def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
         info,
     )
     return dataset, []
+
+
+def claim_places(facts_dir: Path) -> dict[str, tuple[str, int]]:
+    """The file and line of every claim, by id, read from the YAML alone (no validation)."""
+    from .yamlfile import read_yaml
+
+    places: dict[str, tuple[str, int]] = {}
+    for path in facts_files(facts_dir)[2]:
+        name = _display(path)
+        doc = read_yaml(path, name)
+        items = doc.get("claims") if isinstance(doc, dict) else None
+        for raw in items if isinstance(items, list) else ():
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                places.setdefault(raw["id"], (name, raw.line))
+    return places
 
 
 def _display(path: Path) -> str:
@@ -396,10 +416,18 @@ class _Checker:
                 self.add(f"lower bound {q.lower:g} is above the amount {q.amount:g}", r.file, r.line("quantity", "lower"), "quantity.lower")
             if q.upper is not None and q.upper < q.amount:
                 self.add(f"upper bound {q.upper:g} is below the amount {q.amount:g}", r.file, r.line("quantity", "upper"), "quantity.upper")
-        if c.status == "alleged" and not c.asserted_by:
-            self.add("an alleged claim must name who alleges it", r.file, r.line("status"), "asserted_by")
+        # An alleged claim names who alleges it in asserted_by when its source does; one resting on
+        # unnamed reports ("reportedly") has none to name, and its statement says so (docs/curation.md).
         if c.status in ("denied", "disputed") and not c.denied_by:
             self.add(f"a {c.status} claim must name who denies it", r.file, r.line("status"), "denied_by")
+        if c.lint is not None:
+            if not c.lint.reason.strip():
+                self.add("an accepted lint exception needs its reason", r.file, r.line("lint", "reason"), "lint.reason")
+            seen = set()
+            for i, rule in enumerate(c.lint.ignore):
+                if rule in seen:
+                    self.add(f"{rule!r} is listed twice", r.file, r.line("lint", "ignore", i), f"lint.ignore[{i}]")
+                seen.add(rule)
         for i, cit in enumerate(c.citations):
             if not cit.quote.strip():
                 self.add("quote is empty", r.file, r.line("citations", i, "quote"), f"citations[{i}].quote")

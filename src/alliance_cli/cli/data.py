@@ -1,4 +1,4 @@
-"""Commands that check, cite and export: validate, verify, schema, export, cite."""
+"""Commands that check, cite and export: validate, verify, lint, schema, export, cite."""
 
 from __future__ import annotations
 
@@ -213,3 +213,56 @@ def cite(
     render = {CiteFormat.text: citations.text, CiteFormat.bibtex: citations.bibtex, CiteFormat.csl_json: citations.csl_json}
     write_stdout(render[fmt](ds, claim))
 
+
+
+class LintFormat(str, Enum):
+    plain = "plain"
+    json = "json"
+
+
+@command()
+def lint(
+    directory: Annotated[
+        Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).", file_okay=False)
+    ] = None,
+    rule: Annotated[Optional[list[str]], typer.Option("--rule", "-r", help="Run only this rule; repeat for several.")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip this rule; repeat for several.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there is any finding (for CI).")] = False,
+    fmt: Annotated[LintFormat, typer.Option("--format", "-f", help="plain (file:line: claim: rule: message) or json.",
+                                            case_sensitive=False)] = LintFormat.plain,
+) -> None:
+    """Report what a curator should look at beyond validate.
+
+    Hedged quotes stored as reported, numbers no quote gives, statements copied from their quotes,
+    unlisted parties, one-way or missing related links. One line per finding: file:line: claim-id: rule-id: message (evidence). Exit 0 with findings,
+    1 with --strict. A claim accepts a finding in its YAML: lint: {ignore: [rule-id], reason: "..."}.
+
+    Example: alliance lint --strict --ignore near-copy
+    """
+    from ..curate.lint import check_rule_names, lint as run_lint
+    from ..store import check, resolve_facts_dir
+
+    check_rule_names(rule or (), "--rule")  # a mistyped rule is a usage error before any file is read
+    check_rule_names(ignore or (), "--ignore")
+    facts_dir = directory or resolve_facts_dir(_state.facts)
+    places: dict[str, tuple[str, int]] = {}
+    dataset, problems = check(facts_dir, places)
+    if problems:
+        raise AllianceError(*problems, "invalid data: fix what validate reports before linting")
+    assert dataset is not None
+    findings = run_lint(dataset, facts_dir, rules=rule or None, ignore=ignore or (), places=places)
+    if fmt is LintFormat.json:
+        import json
+        from dataclasses import asdict
+
+        write_stdout(json.dumps({"findings": [asdict(f) for f in findings]}, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from ..formats.view import one_line
+
+        write_stdout("".join(one_line(str(f)) + "\n" for f in findings))
+    claims = len({f.claim for f in findings})
+    summary = (f"{len(findings)} finding{'s' * (len(findings) != 1)} in {claims} claim{'s' * (claims != 1)}"
+               if findings else f"{len(dataset.claims)} claims: no findings")
+    _stderr().print(summary, markup=False)
+    if strict and findings:
+        raise typer.Exit(1)

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Claim
-from .view import Listing, Rows, number, scalar
+from .view import Listing, Rows, lint_text, number, scalar
 
 CLAIM_COLUMNS = (
     "id", "date", "end", "kind", "parties", "statement", "status", "asserted_by", "denied_by",
     "quantity_amount", "quantity_unit", "quantity_lower", "quantity_upper", "quantity_approximate",
     "treaty_name", "treaty_signed", "treaty_place", "treaty_obligations", "treaty_mutual_defense",
-    "related", "source_count", "sources", "quotes", "notes",
+    "related", "source_count", "sources", "quotes", "notes", "lint",
 )
 JOIN = "; "
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula by a spreadsheet.
@@ -44,6 +44,7 @@ def claim_row(claim: Claim) -> tuple[Any, ...]:
         JOIN.join(claim.related), len({c.source for c in claim.citations}),
         JOIN.join(c.source for c in claim.citations), JOIN.join(c.quote for c in claim.citations),
         JOIN.join(c.note or "" for c in claim.citations) if any(c.note for c in claim.citations) else "",
+        lint_text(claim),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .view import Listing, Rows, scalar, source_line, status_text, visible, when
+from .view import Listing, Rows, lint_text, scalar, source_line, status_text, visible, when
 
 # What a Markdown renderer would act on inside a line of text: emphasis, code, links and images,
 # raw HTML and entities, math, strikethrough, and the pipe that ends a table cell. CommonMark
@@ -32,7 +32,7 @@ def listing(view: Listing) -> str:
         out += ["| Date | Kind | Statement | Status | Sources |", "|---|---|---|---|---|"]
         for c in claims:
             out.append(f"| {_cell(when(c))} | {_cell(c.kind)} | {_cell(c.statement)} | "
-                       f"{_cell(status_text(view.dataset, c))} | {marks[c.id]} |")
+                       f"{_cell('; '.join(filter(None, (status_text(view.dataset, c), lint_text(c)))))} | {marks[c.id]} |")
         out.append("")
     for n, claim, cit in numbered:
         src = view.dataset.sources[cit.source]

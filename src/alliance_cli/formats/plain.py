@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .view import Listing, Rows, one_line, scalar, quantity_text, status_text, treaty_text, when
+from .view import Listing, Rows, lint_text, one_line, scalar, quantity_text, status_text, treaty_text, when
 
 
 def _line(*fields: object) -> str:
@@ -10,14 +10,14 @@ def _line(*fields: object) -> str:
 
 
 def listing(view: Listing) -> str:
-    """Claim lines (id, date, kind, parties, status, statement, citation marks, figure or treaty
-    details), first the role (`claim` or `related`) for `alliance claim ID`; a blank line, then citation lines ([n], claim id, source id, source title, quote, note)."""
+    """Claim lines (id, date, kind, parties, status, statement, citation marks, figure, treaty and
+    accepted-lint details), first the role (`claim` or `related`) for `alliance claim ID`; a blank line, then citation lines ([n], claim id, source id, source title, quote, note)."""
     numbered = view.numbered_citations()
     marks = view.marks()
     out = [
         _line(*([view.role(i)] if view.asked else []),
               c.id, when(c), c.kind, ",".join(c.parties), status_text(view.dataset, c), c.statement, marks[c.id],
-              "; ".join(d for d in (quantity_text(c), treaty_text(c)) if d))
+              "; ".join(d for d in (quantity_text(c), treaty_text(c), lint_text(c)) if d))
         for i, c in enumerate(view.claims)
     ]
     if numbered:

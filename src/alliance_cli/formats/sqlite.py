@@ -39,6 +39,10 @@ CREATE TABLE related_claims (
   claim_id TEXT NOT NULL REFERENCES claims(id), related_id TEXT NOT NULL,
   PRIMARY KEY (claim_id, related_id)
 );
+CREATE TABLE lint_exceptions (
+  claim_id TEXT NOT NULL REFERENCES claims(id), rule TEXT NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY (claim_id, rule)
+);
 """
 
 
@@ -96,3 +100,5 @@ def _fill(db: sqlite3.Connection, view: Listing) -> None:
         db.executemany("INSERT INTO citations VALUES (?,?,?,?,?)",
                        [(c.id, i, cit.source, cit.quote, cit.note) for i, cit in enumerate(c.citations)])
         db.executemany("INSERT INTO related_claims VALUES (?,?)", [(c.id, r) for r in c.related])
+        if c.lint is not None:  # the lint findings a curator accepted for this claim, and why
+            db.executemany("INSERT INTO lint_exceptions VALUES (?,?,?)", [(c.id, r, c.lint.reason) for r in c.lint.ignore])

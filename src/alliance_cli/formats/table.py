@@ -21,7 +21,7 @@ from rich.text import Text
 from ..model import Claim
 from ..query import Figures
 from ..words import counted
-from .view import Listing, Rows, figures_listing, quantity_text, scalar, source_line, status_text, treaty_text, visible, when
+from .view import Listing, Rows, figures_listing, lint_text, quantity_text, scalar, source_line, status_text, treaty_text, visible, when
 
 STATUS_STYLE = {"reported": "green", "alleged": "yellow", "denied": "red", "disputed": "magenta"}
 # Between two columns: a cell of padding either side of a one-cell rule (SIMPLE_HEAD, no outer edge);
@@ -151,6 +151,8 @@ def _claim_cells(view: Listing, claim: Claim, marks: str) -> tuple[Text, ...]:
     for extra in (quantity_text(claim), treaty_text(claim)):
         if extra:
             statement.append("\n").append(_t(extra, "cyan"))
+    if claim.lint is not None:
+        statement.append("\n").append(_t(lint_text(claim), "dim"))
     # Related claims already sit next to this one; `alliance claim ID` lists them by id.
     statement.append("\n").append(_t(claim.id, "dim"))
     sources = len({c.source for c in claim.citations})

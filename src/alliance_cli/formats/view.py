@@ -144,6 +144,13 @@ def status_text(dataset: Dataset, claim: Claim) -> str:
     return text
 
 
+def lint_text(claim: Claim) -> str:
+    """`lint accepted: near-copy (reason: ...)`: the findings a curator accepted for this claim, and why."""
+    if claim.lint is None:
+        return ""
+    return f"lint accepted: {', '.join(claim.lint.ignore)} (reason: {claim.lint.reason})"
+
+
 def when(claim: Claim) -> str:
     if claim.date and claim.end:
         return f"{claim.date}–{claim.end}"
