@@ -40,7 +40,7 @@ EXPECTED = {
     "wrong-types": [
         f"{BAD}:4: parties: expected a list, found the text 'ruritania'",
         f"{BAD}:5: statement: expected text, found the number 2023; put the value in quotes to keep it as written",
-        f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'",
+        f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'; write 12.5 without quotes",
         f"{BAD}:6: quantity.approximate: expected true or false, found the text 'yes'",
     ],
     # YAML 1.1 reads NO as false: refused with the way out, never stored as False.

@@ -23,6 +23,14 @@ class Problem:
         return f"{where}{field}{self.message}"
 
 
+def field_path(parts: Iterable[str | int]) -> str:
+    """A place inside a record as a user names it: `citations[0].quote`."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 class AllianceError(Exception):
     """Something the user can fix: bad input, an unknown name, an unreadable file.
 

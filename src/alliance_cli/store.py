@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import AllianceError, Problem, suggest
+from .errors import AllianceError, Problem, field_path, suggest
 from .model import (
     SLUG_RE,
     Claim,
@@ -152,11 +152,7 @@ def _line_of(node: Any, path: tuple[str | int, ...]) -> int:
     return line
 
 
-def _field(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+_field = field_path
 
 
 @cache
@@ -192,8 +188,9 @@ def _message(err: Any, cls: type) -> str:
     kind, given = err["type"], err["input"]
     if kind in _EXPECTED:
         expected = _EXPECTED[kind]
-        if expected == "a number" and type(given) is int:
-            return "number is too large"
+        if expected == "a number" and isinstance(given, str):
+            # `"12.5"`, `08` and `1e3` are text to YAML 1.1: say how to write the number instead.
+            return f"expected a number, found {_kind(given)}{_as_number(given)}"
         if expected == "text" and isinstance(given, (bool, int, float)):
             # YAML reads `NO`, `on` and `10:30` as false, true and 630; quotes keep them as written.
             return f"expected text, found {_kind(given)}; put the value in quotes to keep it as written"
@@ -213,6 +210,21 @@ def _errors(e: Any) -> list[Any]:
     errors = e.errors(include_url=False)
     has_error_inside = {tuple(err["loc"][:i]) for err in errors for i in range(len(err["loc"]))}
     return [err for err in errors if not (err["type"] == "too_short" and tuple(err["loc"]) in has_error_inside)]
+
+
+def _as_number(text: str) -> str:
+    """`; write 8 without quotes` for text that is a decimal number, when that number is kept exactly."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        exact = Decimal(text.strip())
+        value = float(text)
+    except (ValueError, InvalidOperation):
+        return ""
+    if not (text.strip().isascii() and math.isfinite(value)):
+        return ""
+    written = str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
+    return f"; write {written} without quotes" if Decimal(written) == exact else ""
 
 
 def _keys_at(cls: type, path: list[str | int]) -> list[str]:

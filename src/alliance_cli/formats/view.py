@@ -87,9 +87,14 @@ class Rows:
     key: str = "rows"  # the JSON member that holds the records
 
 
+# Whole numbers up to 2**53 are exact in a float; past it, int() would add digits the data never had.
+_EXACT = 2**53
+
+
 def number(x: float | None) -> float | int | None:
-    """2000.0 as 2000: figures read as written, while 12.5 stays 12.5."""
-    return int(x) if x is not None and x.is_integer() else x
+    """2000.0 as 2000: figures read as written, while 12.5 stays 12.5 and 6.02e+23 stays a float
+    (as an int it would be 601999999999999995805696, digits the data never had)."""
+    return int(x) if x is not None and x.is_integer() and abs(x) <= _EXACT else x
 
 
 def entity_name(dataset: Dataset, entity_id: str) -> str:
@@ -128,8 +133,16 @@ def quantity_text(claim: Claim) -> str:
 
 
 def _figure(x: float | None) -> str:
-    """1234567 as 1,234,567 and 244.8 as 244.8: every digit the data has, none it lacks."""
-    return "" if x is None else f"{number(x):,}"
+    """1234567 as 1,234,567, 244.8 as 244.8 and 6.02e+23 as 602,000,000,000,000,000,000,000: every
+    digit the data has, none it lacks (a figure is the shortest decimal that reads back as its float,
+    which yamlfile makes sure is the number as written)."""
+    if x is None:
+        return ""
+    if "e" not in repr(x):
+        return f"{number(x):,}"
+    from decimal import Decimal  # only for a figure far from 1: 6.02e+23 or 1e-07
+
+    return f"{Decimal(repr(x)):,f}"
 
 
 def treaty_text(claim: Claim) -> str:
