@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from alliance_cli import yamlfile
+from alliance_cli.errors import AllianceError
 from conftest import FIXTURES, MINI
 
 BROKEN = FIXTURES / "broken"
@@ -284,3 +287,130 @@ def test_missing_facts_directory_is_named(run, facts):
     for command in COMMANDS:
         result = run("--facts", "nowhere", *COMMANDS[command])
         assert_refused(result, command, ["nowhere: facts directory not found"], counted=False)
+
+
+# ---- reading never hangs, never blows up, never leaves its folder ----------------------------
+
+@pytest.fixture
+def no_hang():
+    """Fail the test, rather than hang the suite, should a read block."""
+    import signal
+
+    def hung(signum, frame):
+        raise AssertionError("the command hung reading a file")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_fifo_among_the_claims_is_refused_without_waiting(run, facts, no_hang):
+    os.mkfifo(facts / "claims" / "p.yaml")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/claims/p.yaml: not a regular file"])
+
+
+@pytest.mark.parametrize("name", ["sources.yaml", "entities.yaml"])
+def test_a_fifo_for_a_facts_file_is_refused_without_waiting(run, facts, no_hang, name):
+    (facts / name).unlink()
+    os.mkfifo(facts / name)
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, [f"facts/{name}: not a regular file"])
+
+
+def test_a_device_among_the_claims_is_refused_unread(run, facts, no_hang):
+    try:  # the same device as /dev/zero, made inside the folder (a link to it would lead out)
+        os.mknod(facts / "claims" / "zero.yaml", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/claims/zero.yaml: not a regular file"])
+
+
+def test_a_file_whose_size_stat_does_not_know_is_read_only_to_the_limit(tmp_path):
+    # Files in /proc say they hold 0 bytes: the limit must hold on what is read, not on stat().
+    status = Path("/proc/self/status")
+    if not status.is_file() or status.stat().st_size:
+        pytest.skip("needs Linux /proc, whose files report size 0")
+    from alliance_cli.files import read_limited
+
+    with pytest.raises(AllianceError) as e:
+        read_limited(status, 10, "status")
+    assert str(e.value) == "status: file is too large (more than 10 bytes; the limit is 10 bytes per file)"
+    assert len(read_limited(status, 1 << 20, "status")) > 10
+
+
+SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+OUT = "a link that leads out of the facts directory; only files inside it are read"
+
+
+@pytest.mark.parametrize("name", ["sources.yaml", "entities.yaml", "claims/borduria.yaml", "claims/extra.yaml"])
+def test_a_facts_file_linked_from_outside_is_not_read(run, facts, tmp_path, name):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET + "\n")
+    (facts / name).unlink(missing_ok=True)
+    (facts / name).symlink_to(secret)
+    for command in COMMANDS:
+        result = run(*COMMANDS[command])
+        assert_refused(result, command, [f"facts/{name}: {OUT}"], counted=False)
+        assert "wJalr" not in result.output
+
+
+def test_a_claims_folder_linked_from_outside_is_not_read(run, facts, tmp_path):
+    outside = tmp_path / "elsewhere"
+    shutil.move(facts / "claims", outside)
+    (facts / "claims").symlink_to(outside)
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, [f"facts/claims: {OUT}"], counted=False)
+
+
+def test_links_that_stay_inside_the_facts_directory_are_followed(run, facts):
+    (facts / "shared").mkdir()
+    shutil.move(facts / "claims" / "troops.yaml", facts / "shared" / "troops.yaml")
+    (facts / "claims" / "troops.yaml").symlink_to("../shared/troops.yaml")
+    assert run("validate").stdout == "5 claims, 2 sources, 5 entities: valid\n"
+
+
+def test_a_message_quotes_at_most_forty_characters_of_a_file(run, facts):
+    long = "x" * 5000
+    lay(facts, {"claims/bad.yaml": CLAIM.replace("kind: trade", f"kind: {long}").replace(
+        "    statement:", f"    {long[:1000]}: 1\n    statement:").encode()})
+    result = run("validate")
+    assert result.exit_code == 1 and "x" * 40 not in result.stderr
+    assert f"{BAD}:3: kind: '{'x' * 38}… is not one of:" in result.stderr
+    assert f"{BAD}:5: {'x' * 39}…: unknown key\n" in result.stderr
+    lay(facts, {"claims/bad.yaml": CLAIM.replace("    statement:", f"    {long[:1000]}: 1\n    {long[:1000]}: 2\n    statement:").encode()})
+    assert_refused(run("validate"), "validate", [f"{BAD}:6: duplicate key '{'x' * 38}… (first at line 5)"])
+
+
+def test_a_facts_path_that_is_not_utf8_works_with_and_without_the_cache(run, facts, tmp_path, monkeypatch):
+    from alliance_cli import cache
+
+    odd = tmp_path / os.fsdecode(b"caf\xe9")
+    shutil.copytree(facts, odd)
+    monkeypatch.setenv("ALLIANCE_FACTS", str(odd))
+    monkeypatch.setenv("ALLIANCE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "SETTLE_NS", -10**12)  # cache files written this instant
+    expected = run("--facts", str(MINI), "--no-cache", "export").stdout
+    for no_cache in ("1", "0", "0"):  # no cache, writing it, then served from it
+        monkeypatch.setenv("ALLIANCE_NO_CACHE", no_cache)
+        result = run("export")
+        assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
+        assert run("show", "borduria").exit_code == 0
+    assert len(list((tmp_path / "cache").glob("*.sqlite"))) == 1
+    result = run("--facts", str(odd / "nowhere"), "show", "x")
+    assert (result.exit_code, result.stderr) == (1, "caf\\udce9/nowhere: facts directory not found\n")
+
+
+def test_a_fifo_where_the_cache_file_is_is_passed_by(run, facts, tmp_path, monkeypatch, no_hang):
+    from alliance_cli import cache
+
+    monkeypatch.setenv("ALLIANCE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ALLIANCE_NO_CACHE", "0")
+    (tmp_path / "cache").mkdir()
+    os.mkfifo(tmp_path / "cache" / cache._file_name(Path("facts")))
+    result = run("show", "borduria")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == run("--no-cache", "show", "borduria").stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -72,3 +73,38 @@ def test_verify_without_the_sources_folder_fails_loudly(run, tmp_path):
     result = run("verify", "--sources", str(tmp_path / "absent"))
     assert result.exit_code == 1
     assert result.stderr == f"error: {tmp_path / 'absent'}: sources folder not found; nothing was verified\n"
+
+
+@pytest.mark.parametrize("archive", ["../../../etc/hostname", "/etc/hostname", "sub/../../x.txt", "..\\\\x.txt"])
+def test_an_archive_path_that_leaves_the_sources_folder_is_invalid(run, facts_copy, archive):
+    path = facts_copy / "sources.yaml"
+    path.write_text(path.read_text().replace("archive: alpha.txt", f"archive: '{archive}'"))
+    for args in (("validate",), ("verify", "--sources", str(ARCHIVES))):
+        result = run("--facts", str(facts_copy), *args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.splitlines()[0] == (
+            f"{facts_copy / 'sources.yaml'}:10: archive: must name a file inside the sources folder: "
+            "no '..', no absolute path, no backslash")
+
+
+def test_an_archive_linked_from_outside_the_sources_folder_is_not_read(run, archives, tmp_path):
+    outside = tmp_path / "alpha-elsewhere.txt"
+    shutil.move(archives / "alpha.txt", outside)
+    (archives / "alpha.txt").symlink_to(outside)  # the right bytes, but not in the folder that was named
+    result = run("verify", "--sources", str(archives))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"error: alpha-report: archive alpha.txt leads out of {archives}; only files inside it are read",
+        "error: 1 citation check(s) failed",
+    ]
+
+
+def test_an_archive_that_is_a_fifo_is_refused_without_waiting(run, archives):
+    (archives / "beta.txt").unlink()
+    os.mkfifo(archives / "beta.txt")
+    result = run("verify", "--sources", str(archives))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "error: beta-bulletin: archive beta.txt: not a regular file",
+        "error: 1 citation check(s) failed",
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 import sys
 import time
 import zlib
@@ -97,7 +98,7 @@ def _file_name(facts_dir: Path) -> str:
     # Readable, and distinct per directory; a clash would only cost rebuilds, as the key holds the path.
     resolved = str(facts_dir.resolve())
     stem = "".join(ch if ch.isalnum() else "-" for ch in facts_dir.resolve().name)[:40] or "facts"
-    return f"{stem}-{zlib.crc32(resolved.encode()):08x}.sqlite"
+    return f"{stem}-{zlib.crc32(os.fsencode(resolved)):08x}.sqlite"  # a path need not be UTF-8
 
 
 # ---- records as plain tuples (marshal writes and reads them in C) ------------------------------
@@ -150,11 +151,14 @@ def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
 
     con = None
     try:
+        st = cache_file.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would hang the run, a device would feed it garbage
+            return None
         # immutable: a cache file is never changed in place, only replaced whole.
         con = sqlite3.connect(f"{cache_file.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
         meta = dict(con.execute("SELECT name, value FROM meta"))
         size = con.execute("PRAGMA page_count").fetchone()[0] * con.execute("PRAGMA page_size").fetchone()[0]
-        if meta.get("key") != key or size != cache_file.stat().st_size:  # stale, or cut short
+        if meta.get("key") != key or size != st.st_size:  # stale, or cut short
             con.close()
             return None
         sources = {s.id: s for s in (Source(*row) for row in marshal.loads(meta["sources"]))}

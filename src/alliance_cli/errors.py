@@ -19,8 +19,22 @@ class Problem:
         where = ""
         if self.file is not None:
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
-        field = f"{self.field}: " if self.field else ""
+        field = self.field or ""
+        if len(field) > QUOTE_LIMIT:  # an unknown key names the field: it is text from the file
+            field = field[: QUOTE_LIMIT - 1] + "…"
+        field = f"{field}: " if field else ""
         return f"{where}{field}{self.message}"
+
+
+# An error message quotes at most this much of a value from a file: enough to find it, never a
+# whole file (a key, tag or value can be megabytes, and a message may end up in a public CI log).
+QUOTE_LIMIT = 40
+
+
+def shown(value: object) -> str:
+    """`value` quoted for a message, as repr() gives it, cut to QUOTE_LIMIT characters."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
 
 
 def field_path(parts: Iterable[str | int]) -> str:
@@ -66,4 +80,4 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
         import difflib  # only for a name that matched nothing: not worth importing on every run
 
         close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+    return f"; did you mean {shown(lowered[close[0]])}?" if close else ""

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import AllianceError, Problem, field_path, suggest
+from .errors import AllianceError, Problem, field_path, shown, suggest
 from .model import (
     SLUG_RE,
     Claim,
@@ -51,10 +51,14 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     """The three kinds of facts file, or an error naming what is missing."""
     if not facts_dir.is_dir():
         raise AllianceError(Problem("facts directory not found", _display(facts_dir)))
+    from .files import is_inside
+
     claims_dir = facts_dir / CLAIMS_DIR
-    missing = [p for p in (facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir) if not p.exists()]
+    missing = [p for p in (facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir)
+               if not p.exists() and is_inside(p, facts_dir)]
     if missing:
         raise AllianceError(*(Problem("missing from the facts directory", _display(p)) for p in missing))
+    _inside(facts_dir, [facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir])
     try:
         entries = list(claims_dir.iterdir())
     except OSError as e:
@@ -62,12 +66,28 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
     # read_yaml rather than skipped, so no file of claims is ever left out silently.
     claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
+    _inside(facts_dir, claim_files)
     nested = sorted(p for p in entries if p.is_dir() and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
     if nested:
         # Claims files are read from claims/ itself; one in a subfolder would be left out without a word.
         raise AllianceError(*(Problem("claims files in a subfolder are not read: move them into "
                                       f"{_display(claims_dir)}", _display(p)) for p in nested))
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
+
+
+def _inside(facts_dir: Path, paths: list[Path]) -> None:
+    """Refuse a facts file that is a link (or lies in a linked folder) leading out of the facts directory.
+
+    Links inside it are followed: they cannot show anything the directory does not already hold. A
+    link out could make an error message quote a file from elsewhere (CI validating an untrusted
+    change would print it), so such a file is not read at all.
+    """
+    from .files import is_inside
+
+    outside = [p for p in paths if not is_inside(p, facts_dir)]
+    if outside:
+        raise AllianceError(*(Problem("a link that leads out of the facts directory; only files inside it are read",
+                                      _display(p)) for p in outside))
 
 
 def load(facts_dir: Path) -> Dataset:
@@ -198,7 +218,7 @@ def _message(err: Any, cls: type) -> str:
     if kind == "literal_error":
         allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
         hint = suggest(given, allowed) if isinstance(given, str) else ""
-        return f"{given!r} is not one of: {', '.join(allowed)}{hint}"
+        return f"{shown(given)} is not one of: {', '.join(allowed)}{hint}"
     if kind == "unexpected_keyword_argument":
         *parent, key = err["loc"]
         return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
@@ -309,7 +329,7 @@ class _Checker:
     def _check_record(self, r: _Record) -> None:
         v = r.value
         if not SLUG_RE.fullmatch(v.id):
-            self.add(f"{v.id!r} is not a slug (lowercase letters, digits and single hyphens)", r.file, r.line("id"), "id")
+            self.add(f"{shown(v.id)} is not a slug (lowercase letters, digits and single hyphens)", r.file, r.line("id"), "id")
         for field in ("date", "end", "published"):
             self._check_date(r, getattr(v, field, None), (field,))
         if isinstance(v, Claim):
@@ -319,6 +339,10 @@ class _Checker:
         elif isinstance(v, Source):
             if any(c not in "0123456789abcdef" for c in v.sha256):
                 self.add("must be 64 lowercase hex digits", r.file, r.line("sha256"), "sha256")
+            if os.path.isabs(v.archive) or ".." in Path(v.archive).parts or "\\" in v.archive:
+                # verify reads sources_dir / archive: it must not reach out of the sources folder.
+                self.add("must name a file inside the sources folder: no '..', no absolute path, no backslash",
+                         r.file, r.line("archive"), "archive")
 
     def _check_date(self, r: _Record, value: str | None, path: tuple[str | int, ...]) -> bool:
         if value is None:
@@ -351,7 +375,7 @@ class _Checker:
             seen: set[str] = set()
             for i, ref in enumerate(getattr(c, field)):
                 if ref in seen:
-                    self.add(f"{ref!r} is listed twice", r.file, r.line(field, i), f"{field}[{i}]")
+                    self.add(f"{shown(ref)} is listed twice", r.file, r.line(field, i), f"{field}[{i}]")
                 seen.add(ref)
         q = c.quantity
         if q is not None:
@@ -378,7 +402,7 @@ class _Checker:
                 if code is None:
                     self.add(f"a country needs its ISO 3166 alpha-{size} code", r.file, r.line(), name)
                 elif not (code.isascii() and code.isalpha() and code.isupper()):
-                    self.add(f"{code!r} is not an upper-case ISO 3166 alpha-{size} code", r.file, r.line(name), name)
+                    self.add(f"{shown(code)} is not an upper-case ISO 3166 alpha-{size} code", r.file, r.line(name), name)
 
     def cross_check(self, sources: list[_Record], entities: list[_Record], claims: list[_Record]) -> None:
         source_ids = self._unique(sources, "source")
@@ -404,7 +428,7 @@ class _Checker:
             first = seen.get(r.value.id)
             if first is not None:
                 self.add(
-                    f"duplicate {what} id {r.value.id!r} (first defined at {first.file}:{first.line('id')})",
+                    f"duplicate {what} id {shown(r.value.id)} (first defined at {first.file}:{first.line('id')})",
                     r.file, r.line("id"), "id",
                 )
             else:
@@ -421,14 +445,14 @@ class _Checker:
                 key = name_key(name)  # the comparison `show` and `--party` make, so no name is ambiguous
                 if owner.setdefault(key, e.id) != e.id:
                     path = ("aliases", i - 4) if i >= 4 else (("id", "name", "iso2", "iso3")[i],)
-                    self.add(f"{name!r} already names entity {owner[key]!r}", r.file, r.line(*path), _field(path))
+                    self.add(f"{shown(name)} already names entity {shown(owner[key])}", r.file, r.line(*path), _field(path))
 
     def _reference(
         self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...], exclude: str = ""
     ) -> None:
         if ref not in known and ref not in self.invalid_ids[what] and what not in self.unreadable:
             hint = suggest(ref, (k for k in known if k != exclude))
-            self.add(f"unknown {what} {ref!r}{hint}", r.file, r.line(*path), _field(path))
+            self.add(f"unknown {what} {shown(ref)}{hint}", r.file, r.line(*path), _field(path))
 
 
 _DATE_KEYS = ("date", "end", "published", "signed")
@@ -464,14 +488,10 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return f"the number {_shortened(repr(value))}"
+        return f"the number {shown(value)}"
     if isinstance(value, str):
-        return f"the text {_shortened(repr(value))}"
+        return f"the text {shown(value)}"
     return f"a {type(value).__name__} value"
-
-
-def _shortened(text: str) -> str:
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _line(value: Any) -> int:

@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from .errors import AllianceError, Problem, field_path
+from .errors import QUOTE_LIMIT, AllianceError, Problem, field_path, shown
+from .files import read_limited
 
 try:  # libyaml's parser when PyYAML was built with it; the pure-Python one otherwise
     _Base = yaml.CSafeLoader
@@ -90,7 +91,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 if anchor is not None:
                     if anchor in anchors:
                         raise yaml.composer.ComposerError(
-                            f"found duplicate anchor {anchor!r}; first occurrence", anchors[anchor],
+                            f"found duplicate anchor {shown(anchor)}; first occurrence", anchors[anchor],
                             "second occurrence", event.start_mark)
                     anchors[anchor] = event.start_mark
                 if root_mark is None:
@@ -105,10 +106,10 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                     if parent is not None and parent[3] and tag == _MERGE:
                         refusal = _Refused(line, "YAML merge keys ('<<') are not supported")
                     elif _PLAIN_TAGS.get(tag) is None:
-                        refusal = _Refused(line, f"YAML tag {_short_tag(tag)!r} is not allowed: facts files hold "
+                        refusal = _Refused(line, f"YAML tag {shown(_short_tag(tag))} is not allowed: facts files hold "
                                                  "only text, numbers, true/false, null, lists and mappings")
                     elif _PLAIN_TAGS[tag] is not node_kind:
-                        refusal = _Refused(line, f"YAML tag {_short_tag(tag)!r} does not fit a {node_kind.id}")
+                        refusal = _Refused(line, f"YAML tag {shown(_short_tag(tag))} does not fit a {node_kind.id}")
                     building = refusal is None
                 if kind is yaml.ScalarEvent:
                     value = self._scalar(tag, event) if building else None
@@ -143,9 +144,9 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 key_line = line if line is not None else value.line
                 if not isinstance(value, str):
                     # Every key in a facts file is a field or file name; `1:`, `~:` or `yes:` are typos.
-                    refusal = _Refused(key_line, f"a key must be a name, not {value!r}")
+                    refusal = _Refused(key_line, f"a key must be a name, not {shown(value)}")
                 elif value in container:
-                    refusal = _Refused(key_line, f"duplicate key {value!r} (first at line {container.lines[value]})")
+                    refusal = _Refused(key_line, f"duplicate key {shown(value)} (first at line {container.lines[value]})")
                 else:
                     parent[1], parent[2], parent[3] = value, key_line, False
             else:
@@ -172,7 +173,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         try:
             value = self.yaml_constructors[tag](self, node)
         except (ValueError, KeyError):  # an explicit tag on text it cannot read: `!!int abc`
-            return _Refused(event.start_mark.line + 1, f"cannot read {event.value!r} as {_short_tag(tag)}")
+            return _Refused(event.start_mark.line + 1, f"cannot read {shown(event.value)} as {shown(_short_tag(tag))[1:-1]}")
         if tag == _INT or tag == _FLOAT:
             problem = number_problem(event.value, value)
             if problem is not None:
@@ -208,6 +209,13 @@ EXACT_LIMIT = 2**53
 
 def number_problem(text: str, value: float) -> str | None:
     """Why `text`, which YAML reads as the number `value`, cannot be taken as written; None if it can."""
+    problem = _number_problem(text, value)
+    if problem is not None and len(text) > QUOTE_LIMIT:  # a thousand digits: never echo them all
+        problem = problem.replace(text, text[: QUOTE_LIMIT - 1] + "…")
+    return problem
+
+
+def _number_problem(text: str, value: float) -> str | None:
     if _SPECIAL.fullmatch(text):
         return None
     quoted = f'or "{text}" in quotes for text'
@@ -270,15 +278,7 @@ def _decode(path: Path, data: bytes) -> str:
 def read_yaml(path: Path, display: str | None = None) -> Any:
     """Parse one YAML document; every failure becomes an AllianceError naming file and line."""
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise AllianceError(
-                Problem(f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes per file)", name)
-            )
-        data = path.read_bytes()
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot read file: {e.strerror or e}", name)) from None
+    data = read_limited(path, MAX_FILE_BYTES, name)
     text = _decode(Path(name), data)
     conflict = _CONFLICT_MARKER.search(text)
     if conflict:

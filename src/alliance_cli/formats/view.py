@@ -11,8 +11,9 @@ from ..model import Citation, Claim, Dataset, Entity, Source
 from ..query import Figures
 
 # C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
-# text display in an order other than the one it is stored in ("Trojan Source").
-UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# text display in an order other than the one it is stored in ("Trojan Source"), plus lone
+# surrogates, which only a file name that is not UTF-8 (`caf\xe9`) brings and no terminal can show.
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # The same, less the tabs and line ends (LF or CRLF) that lay out a whole document.
 _UNSAFE_INSIDE_LAYOUT = re.compile(f"(?!\t|\r\n){UNSAFE.pattern}")
 
