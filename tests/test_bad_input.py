@@ -43,7 +43,7 @@ EXPECTED = {
     "wrong-types": [
         f"{BAD}:4: parties: expected a list, found the text 'ruritania'",
         f"{BAD}:5: statement: expected text, found the number 2023; put the value in quotes to keep it as written",
-        f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'; write 12.5 without quotes",
+        f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'; for the number, write 12.5 without quotes",
         f"{BAD}:6: quantity.approximate: expected true or false, found the text 'yes'",
     ],
     # YAML 1.1 reads NO as false: refused with the way out, never stored as False.
@@ -129,6 +129,37 @@ GENERATED = {
     ),
     # libyaml's own composer recursed on this until the interpreter crashed.
     "deep-nesting": ({"claims/bad.yaml": b"claims: " + b"[" * 100_000}, [f"{BAD}:1: nested more than 32 levels deep"]),
+    # YAML 1.1 reads these as other numbers than the ones written: refused, whatever the field.
+    "octal-amount": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 017, unit: troops}\n").encode()},
+        [f'{BAD}:9: quantity.amount: 017 is octal to YAML 1.1 and would be read as 15; write 17, or "017" in quotes for text'],
+    ),
+    "sexagesimal-statement": (
+        {"claims/bad.yaml": CLAIM.replace("statement: Trade grew in 2023 (café talks).", "statement: 1:30").encode()},
+        [f'{BAD}:5: statement: 1:30 is base 60 (as for times) and would be read as 90; write 90, or "1:30" in quotes for text'],
+    ),
+    "hexadecimal-date": (
+        {"claims/bad.yaml": CLAIM.replace("    statement:", "    date: 0x7E8\n    statement:").encode()},
+        [f'{BAD}:5: date: 0x7E8 is hexadecimal and would be read as 2024; write 2024, or "0x7E8" in quotes for text'],
+    ),
+    "integer-beyond-exact": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 12345678901234567890, unit: USD}\n").encode()},
+        [f"{BAD}:9: quantity.amount: 12345678901234567890 is beyond the whole numbers a figure keeps exactly "
+         "(up to 9,007,199,254,740,992) and would be read as 12345678901234567168; write it in a larger unit "
+         '(12.3 billion), or "12345678901234567890" in quotes for text'],
+    ),
+    "exponent-yaml-reads-as-text": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 6.02e23, unit: molecules}\n").encode()},
+        [f"{BAD}:9: quantity.amount: expected a number, found the text '6.02e23'; for the number, write 6.02e+23 without quotes"],
+    ),
+    "true-as-a-number": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: true, unit: troops}\n").encode()},
+        [f"{BAD}:9: quantity.amount: expected a number, found true"],
+    ),
+    "leading-zero-yaml-reads-as-text": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 08, unit: troops}\n").encode()},
+        [f"{BAD}:9: quantity.amount: expected a number, found the text '08'; for the number, write 8 without quotes"],
+    ),
     # A byte order mark and Windows line ends are read, and lines still count the same.
     "bom-crlf-still-located": (
         {"claims/bad.yaml": b"\xef\xbb\xbf" + CLAIM.replace("kind: trade", "kind: trades").replace("\n", "\r\n").encode()},
@@ -414,3 +445,13 @@ def test_a_fifo_where_the_cache_file_is_is_passed_by(run, facts, tmp_path, monke
     result = run("show", "borduria")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == run("--no-cache", "show", "borduria").stdout
+
+
+def test_a_large_figure_is_shown_with_only_the_digits_written(run, facts):
+    path = facts / "claims" / "troops.yaml"
+    path.write_text(path.read_text().replace("amount: 2000,", "amount: 6.02e+23,"))
+    claim = run("claim", "borduria-troops-2000", "--format", "plain").stdout
+    assert "602,000,000,000,000,000,000,000 troops" in claim and "601,999" not in claim
+    assert "\t6.02e+23\ttroops\t" in run("figures", "--format", "plain").stdout
+    assert ",6.02e+23,troops," in run("export", "--format", "csv").stdout
+    assert '"amount": 6.02e+23,' in run("export", "--format", "json").stdout

@@ -244,7 +244,7 @@ def _as_number(text: str) -> str:
     if not (text.strip().isascii() and math.isfinite(value)):
         return ""
     written = str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
-    return f"; write {written} without quotes" if Decimal(written) == exact else ""
+    return f"; for the number, write {written} without quotes" if Decimal(written) == exact else ""
 
 
 def _keys_at(cls: type, path: list[str | int]) -> list[str]:
