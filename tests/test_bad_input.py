@@ -431,6 +431,11 @@ def test_a_facts_path_that_is_not_utf8_works_with_and_without_the_cache(run, fac
         assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
         assert run("show", "borduria").exit_code == 0
     assert len(list((tmp_path / "cache").glob("*.sqlite"))) == 1
+    from alliance_cli.cli import common
+
+    assert common._complete_entities("bor") == ["Bordurian Republic", "borduria"]  # completion reads the same dataset
+    about = run("about", "--format", "plain").stdout
+    assert f"facts directory\t{tmp_path}/caf\\udce9\n" in about
     result = run("--facts", str(odd / "nowhere"), "show", "x")
     assert (result.exit_code, result.stderr) == (1, "caf\\udce9/nowhere: facts directory not found\n")
 
