@@ -460,3 +460,10 @@ def test_a_large_figure_is_shown_with_only_the_digits_written(run, facts):
     assert "\t6.02e+23\ttroops\t" in run("figures", "--format", "plain").stdout
     assert ",6.02e+23,troops," in run("export", "--format", "csv").stdout
     assert '"amount": 6.02e+23,' in run("export", "--format", "json").stdout
+
+
+def test_a_folder_where_a_facts_file_belongs_is_not_a_regular_file(run, facts):
+    (facts / "entities.yaml").unlink()
+    (facts / "entities.yaml").mkdir()
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/entities.yaml: not a regular file"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -107,4 +108,21 @@ def test_an_archive_that_is_a_fifo_is_refused_without_waiting(run, archives):
     assert result.stderr.splitlines() == [
         "error: beta-bulletin: archive beta.txt: not a regular file",
         "error: 1 citation check(s) failed",
+    ]
+
+
+def test_an_archive_that_is_a_device_or_a_folder_is_refused_unread(run, archives):
+    (archives / "beta.txt").unlink()
+    (archives / "beta.txt").mkdir()
+    (archives / "alpha.txt").unlink()
+    try:  # /dev/zero's device, inside the folder: it would never end
+        os.mknod(archives / "alpha.txt", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    result = run("verify", "--sources", str(archives))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "error: alpha-report: archive alpha.txt: not a regular file",
+        "error: beta-bulletin: archive beta.txt: not a regular file",
+        "error: 2 citation check(s) failed",
     ]
