@@ -247,33 +247,43 @@ class IndexedClaims(Sequence[Claim]):
         # how many it finds, against the counts written with the cache (an altered index could
         # otherwise hide a claim as surely as an altered row could change one).
         lookups = []
+        counts = self._index
         if parties:
-            party = min(set(parties), key=lambda p: self._index["parties"].get(p, 0))
-            lookups.append((self._index["parties"].get(party, 0), "WHERE pos IN (SELECT pos FROM parties WHERE entity = ?)",
-                            (party,), lambda c: party in c.parties))
-        if kinds:
+            party = min(set(parties), key=lambda p: counts["parties"].get(p, 0))
+            lookups.append((counts["parties"].get(party, 0), "WHERE pos IN (SELECT pos FROM parties WHERE entity = ?)",
+                            (party,), lambda kind, first, last, c: party in c.parties))
+        dates = bool(since or until) and not (since and until and since > until)
+        if kinds or dates:
             import json
 
-            wanted = sorted(set(kinds))
-            lookups.append((sum(self._index["kinds"].get(k, 0) for k in wanted), "WHERE kind IN (SELECT value FROM json_each(?))",
-                            (json.dumps(wanted),), lambda c: c.kind in wanted))
-        if (since or until) and not (since and until and since > until):
-            # Dated claims that neither end before `since` nor begin after `until` (exclusive when since <= until).
-            expected = self._index["dated"]
-            expected -= sum(n for day, n in self._index["lasts"].items() if since and day < since)
-            expected -= sum(n for day, n in self._index["firsts"].items() if until and day > until)
-            spans: dict[str, tuple[str, str]] = {}
+            wanted = sorted(set(kinds)) if kinds else sorted(counts["kinds"])
+            # Every kind, for dates alone: no kind condition then (through the kind index, SQLite would
+            # read the rows out of order and sort them, a third slower than a plain scan).
+            where, params = (["kind IN (SELECT value FROM json_each(?))"], [json.dumps(wanted)]) if kinds else ([], [])
+            expected = 0
+            days = marshal.loads(counts["days"]) if dates else {}  # large: read only when needed
+            for kind in wanted:
+                total = counts["kinds"].get(kind, 0)
+                if dates:  # dated claims that neither end before `since` nor begin after `until`
+                    dated, firsts, lasts = days.get(kind, (0, {}, {}))
+                    total = dated - sum(n for day, n in lasts.items() if since and day < since)
+                    total -= sum(n for day, n in firsts.items() if until and day > until)
+                expected += total
+            if dates:
+                where.append("last >= ? AND first <= ?")
+                params += [since or "", until or "\uffff"]
+            low, high = since or "", until or "\uffff"
 
-            def meets(c: Claim) -> bool:
-                first, last = _span(c, spans)
-                return first is not None and (not since or last >= since) and (not until or first <= until)
+            def holds(kind: str, first: str | None, last: str | None, c: Claim) -> bool:
+                # The columns, checked with the row: the kind and span each claim was found by.
+                return kind in wanted and (not dates or (first is not None and last >= low and first <= high))
 
-            lookups.append((expected, "WHERE last >= ? AND first <= ?", (since or "", until or "\uffff"), meets))
+            lookups.append((expected, "WHERE " + " AND ".join(where), tuple(params), holds))
         if not lookups:
             return self.everything()
         expected, where, params, holds = min(lookups, key=lambda lookup: lookup[0])
-        found = self._select(where, params)
-        if found is not None and (len(found) != expected or not all(map(holds, found))):
+        found = self._select(where, params, holds)
+        if found is not None and len(found) != expected:
             found = self._fail()
         return self.everything() if found is None else found
 
@@ -308,15 +318,19 @@ class IndexedClaims(Sequence[Claim]):
         return self._fail()
 
     @store.collector_paused
-    def _select(self, where: str, params: tuple[Any, ...]) -> tuple[Claim, ...] | None:
-        """Claims from the cache; None (after loading the facts files instead) should it fail."""
+    def _select(self, where: str, params: tuple[Any, ...], holds: Any = None) -> tuple[Claim, ...] | None:
+        """Claims from the cache; None (after loading the facts files instead) should it fail, or should
+        a row be altered or (when `holds` is given) not be one the lookup asked for."""
         try:
             rows = self._con.execute(f"SELECT id, kind, first, last, data, crc FROM claims {where} ORDER BY pos", params)
             claims = []
-            for *row, crc in rows:
-                if _row_check(*row) != crc:
+            for claim_id, kind, first, last, data, crc in rows:
+                if _row_check(claim_id, kind, first, last, data) != crc:
                     return self._fail()  # altered since it was written: never serve it
-                claims.append(_claim(row[4]))
+                claim = _claim(data)
+                if holds is not None and not holds(kind, first, last, claim):
+                    return self._fail()  # an index that leads to the wrong rows was altered
+                claims.append(claim)
             return tuple(claims)
         except Exception:  # noqa: BLE001 - a cache that fails mid-run is replaced by the files, never an error
             return self._fail()
@@ -418,14 +432,22 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
 
 
 def _index_counts(claims: Sequence[Claim], spans: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """How many claims name each party, have each kind, and begin or end on each day (for narrow())."""
+    """How many claims name each party; and, per kind, how many there are, how many are dated, and
+    how many begin and end on each day: what each lookup of narrow() must find."""
     from collections import Counter
 
     parties = Counter(party for c in claims for party in set(c.parties))
-    kinds = Counter(c.kind for c in claims)
-    days = [_span(c, spans) for c in claims if c.date is not None]
-    return {"parties": dict(parties), "kinds": dict(kinds), "dated": len(days),
-            "firsts": dict(Counter(first for first, _ in days)), "lasts": dict(Counter(last for _, last in days))}
+    kinds: dict[str, tuple[int, int, Counter, Counter]] = {}
+    for c in claims:
+        total, dated, firsts, lasts = kinds.get(c.kind) or (0, 0, Counter(), Counter())
+        if c.date is not None:
+            first, last = _span(c, spans)
+            firsts[first] += 1
+            lasts[last] += 1
+            dated += 1
+        kinds[c.kind] = (total + 1, dated, firsts, lasts)
+    return {"parties": dict(parties), "kinds": {k: total for k, (total, *_) in kinds.items()},
+            "days": marshal.dumps({k: (dated, dict(firsts), dict(lasts)) for k, (_, dated, firsts, lasts) in kinds.items()})}
 
 
 def _remove_abandoned(cache_file: Path) -> None:
