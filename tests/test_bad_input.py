@@ -377,7 +377,7 @@ SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 OUT = "a link that leads out of the facts directory; only files inside it are read"
 
 
-@pytest.mark.parametrize("name", ["sources.yaml", "entities.yaml", "claims/borduria.yaml", "claims/extra.yaml"])
+@pytest.mark.parametrize("name", ["sources.yaml", "entities.yaml", "dataset.yaml", "claims/borduria.yaml", "claims/extra.yaml"])
 def test_a_facts_file_linked_from_outside_is_not_read(run, facts, tmp_path, name):
     secret = tmp_path / "secret.txt"
     secret.write_text(SECRET + "\n")
