@@ -126,3 +126,13 @@ def test_an_archive_that_is_a_device_or_a_folder_is_refused_unread(run, archives
         "error: beta-bulletin: archive beta.txt: not a regular file",
         "error: 2 citation check(s) failed",
     ]
+
+
+def test_an_archive_name_with_a_control_character_is_invalid(run, facts_copy):
+    path = facts_copy / "sources.yaml"
+    path.write_text(path.read_text().replace("archive: alpha.txt", 'archive: "alpha\\0.txt"'))
+    for args in (("validate",), ("verify", "--sources", str(ARCHIVES))):
+        result = run("--facts", str(facts_copy), *args)
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr.splitlines()[0] == (
+            f"{facts_copy / 'sources.yaml'}:10: archive: a file name cannot hold control characters")

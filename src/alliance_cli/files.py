@@ -15,6 +15,8 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 def is_inside(path: Path, folder: Path) -> bool:
     """True when `path`, with every link in it followed, is `folder` or lies within it (also followed)."""
+    if "\0" in str(path):
+        return False  # no file has such a name; realpath would raise
     real, root = os.path.realpath(path), os.path.realpath(folder)
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -30,6 +32,8 @@ def read_limited(path: Path, limit: int, name: str) -> bytes:
         fd = os.open(path, _FLAGS)
     except OSError as e:
         raise AllianceError(Problem(f"cannot read file: {e.strerror or e}", name)) from None
+    except ValueError:  # a NUL in the name: no file can have it
+        raise AllianceError(Problem("cannot read file: the name holds a NUL character", name)) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

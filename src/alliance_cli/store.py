@@ -391,6 +391,8 @@ class _Checker:
                 # verify reads sources_dir / archive: it must not reach out of the sources folder.
                 self.add("must name a file inside the sources folder: no '..', no absolute path, no backslash",
                          r.file, r.line("archive"), "archive")
+            elif any(ord(ch) < 0x20 or ch == "\x7f" for ch in v.archive):
+                self.add("a file name cannot hold control characters", r.file, r.line("archive"), "archive")
 
     def _check_date(self, r: _Record, value: str | None, path: tuple[str | int, ...]) -> bool:
         if value is None:
