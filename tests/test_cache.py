@@ -420,3 +420,19 @@ def test_any_number_of_filter_values_is_served_from_the_cache(cached, facts_copy
     ds = cache.load(facts_copy)
     assert [c.id for c in ds.candidates(parties=["ruritania"] * 5000, kinds=list(model.CLAIM_KINDS) * 500)] == [
         c.id for c in ds.claims]
+
+
+def test_a_byte_altered_at_random_in_the_file_is_never_served(cached, facts_copy, run):
+    import random
+
+    expected = _expected(run)[:2]  # a bulk read and a lookup by party
+    run("claims")
+    [path] = _cache_files(cached)
+    original = path.read_bytes()
+    for offset in random.Random(12).sample(range(len(original)), 60):  # pages, cells, rowids, free space
+        altered = bytearray(original)
+        altered[offset] ^= 0x10
+        for command, want in zip(COMMANDS, expected):
+            path.write_bytes(altered)
+            result = run(*command)
+            assert (result.exit_code, result.stdout, result.stderr) == want, (offset, command)

@@ -152,14 +152,14 @@ def _days(date: str, spans: dict[str, tuple[str, str]]) -> tuple[str, str]:
 # each claim row carries a CRC-32 of its columns, checked as it is read, and the meta rows one
 # of theirs, checked on opening. Any mismatch drops the file and loads the facts files instead.
 
-def _row_check(claim_id: str, kind: str, first: str | None, last: str | None, data: bytes) -> int:
+def _row_check(pos: int, claim_id: str, kind: str, first: str | None, last: str | None, data: bytes) -> int:
     # Text, not marshal, for the columns: marshal's bytes for equal values can differ (it marks
     # objects that have other references), and so would the checksum.
-    return zlib.crc32(data, zlib.crc32(f"{claim_id}\0{kind}\0{first}\0{last}".encode()))
+    return zlib.crc32(data, zlib.crc32(f"{pos}\0{claim_id}\0{kind}\0{first}\0{last}".encode()))
 
 
-def _checked(claim_id: str, kind: str, first: str | None, last: str | None, data: bytes) -> tuple[Any, ...]:
-    return claim_id, kind, first, last, _row_check(claim_id, kind, first, last, data), data
+def _checked(pos: int, claim_id: str, kind: str, first: str | None, last: str | None, data: bytes) -> tuple[Any, ...]:
+    return pos, claim_id, kind, first, last, _row_check(pos, claim_id, kind, first, last, data), data
 
 
 def _meta_check(meta: Mapping[str, Any]) -> str:
@@ -344,10 +344,10 @@ class IndexedClaims(Sequence[Claim]):
         """Claims from the cache; None (after loading the facts files instead) should it fail, or should
         a row be altered or (when `holds` is given) not be one the lookup asked for."""
         try:
-            rows = self._con.execute(f"SELECT id, kind, first, last, data, crc FROM claims {where} ORDER BY pos", params)
+            rows = self._con.execute(f"SELECT pos, id, kind, first, last, data, crc FROM claims {where} ORDER BY pos", params)
             claims = []
-            for claim_id, kind, first, last, data, crc in rows:
-                if _row_check(claim_id, kind, first, last, data) != crc:
+            for pos, claim_id, kind, first, last, data, crc in rows:
+                if _row_check(pos, claim_id, kind, first, last, data) != crc:
                     return self._fail()  # altered since it was written: never serve it
                 claim = _claim(data)
                 if holds is not None and not holds(kind, first, last, claim):
@@ -420,7 +420,7 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
             con.executescript(_SCHEMA)
             con.executemany(
                 "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((pos, *_checked(c.id, c.kind, *_span(c, spans), _claim_row(c))) for pos, c in enumerate(dataset.claims)),
+                (_checked(pos, c.id, c.kind, *_span(c, spans), _claim_row(c)) for pos, c in enumerate(dataset.claims)),
             )
             con.executemany(
                 "INSERT OR IGNORE INTO parties VALUES (?, ?)",
