@@ -37,6 +37,8 @@ def listing(view: Listing) -> str:
 
 
 def rows(view: Rows) -> str:
+    if view.document is not None:
+        return dumps(view.document, indent=2) + "\n"
     return dumps({view.key: [dict(zip(view.columns, row)) for row in view.rows]}, indent=2) + "\n"
 
 
@@ -45,4 +47,6 @@ def listing_lines(view: Listing) -> str:
 
 
 def rows_lines(view: Rows) -> str:
+    if view.document is not None:
+        return dumps(view.document) + "\n"
     return "".join(dumps(dict(zip(view.columns, row))) + "\n" for row in view.rows)
