@@ -431,9 +431,14 @@ def test_a_facts_path_that_is_not_utf8_works_with_and_without_the_cache(run, fac
         assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
         assert run("show", "borduria").exit_code == 0
     assert len(list((tmp_path / "cache").glob("*.sqlite"))) == 1
-    from alliance_cli.cli import common
+    import subprocess
+    import sys
 
-    assert common._complete_entities("bor") == ["Bordurian Republic", "borduria"]  # completion reads the same dataset
+    completion = subprocess.run(  # completion reads the same dataset, as a shell runs it
+        [sys.executable, "-c", "import sys; sys.argv[0]='alliance'; from alliance_cli.cli import main; main()"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "_ALLIANCE_COMPLETE": "complete_bash", "COMP_WORDS": "alliance show bo", "COMP_CWORD": "2"})
+    assert completion.stdout == "Bordurian\\ Republic\nborduria\n"
     about = run("about", "--format", "plain").stdout
     assert f"facts directory\t{tmp_path}/caf\\udce9\n" in about
     result = run("--facts", str(odd / "nowhere"), "show", "x")

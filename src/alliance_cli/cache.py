@@ -258,12 +258,13 @@ class IndexedClaims(Sequence[Claim]):
         assert self._all is not None
         return self._all
 
-    def narrow(self, parties: Sequence[str], kinds: Sequence[str], since: str | None, until: str | None) -> Sequence[Claim]:
+    def narrow(self, parties: Sequence[str], kinds: Sequence[str], since: str | None, until: str | None,
+               undated: bool = False) -> Sequence[Claim]:
         """Claims, in file order, that have all `parties`, one of `kinds` and a date span meeting since..until.
 
         Empty arguments do not narrow. Callers still apply their own filters: this only saves reading.
         """
-        if self._all is not None or not (parties or kinds or since or until):
+        if self._all is not None or not (parties or kinds or since or until or undated):
             return self.everything()
         # One index lookup, by what leaves the fewest claims: every row it finds is checked, and so is
         # how many it finds, against the counts written with the cache (an altered index could
@@ -274,8 +275,9 @@ class IndexedClaims(Sequence[Claim]):
             party = min(set(parties), key=lambda p: counts["parties"].get(p, 0))
             lookups.append((counts["parties"].get(party, 0), "WHERE pos IN (SELECT pos FROM parties WHERE entity = ?)",
                             (party,), lambda kind, first, last, c: party in c.parties))
-        dates = bool(since or until) and not (since and until and since > until)
-        if kinds or dates:
+        # undated: claims with no date at all (a date filter is then beside the point).
+        dates = not undated and bool(since or until) and not (since and until and since > until)
+        if kinds or dates or undated:
             import json
 
             wanted = sorted(set(kinds)) if kinds else sorted(counts["kinds"])
@@ -283,21 +285,27 @@ class IndexedClaims(Sequence[Claim]):
             # read the rows out of order and sort them, a third slower than a plain scan).
             where, params = (["kind IN (SELECT value FROM json_each(?))"], [json.dumps(wanted)]) if kinds else ([], [])
             expected = 0
-            days = marshal.loads(counts["days"]) if dates else {}  # large: read only when needed
+            days = marshal.loads(counts["days"]) if dates or undated else {}  # large: read only when needed
             for kind in wanted:
                 total = counts["kinds"].get(kind, 0)
-                if dates:  # dated claims that neither end before `since` nor begin after `until`
-                    dated, firsts, lasts = days.get(kind, (0, {}, {}))
+                dated, firsts, lasts = days.get(kind, (0, {}, {}))
+                if undated:
+                    total -= dated
+                elif dates:  # dated claims that neither end before `since` nor begin after `until`
                     total = dated - sum(n for day, n in lasts.items() if since and day < since)
                     total -= sum(n for day, n in firsts.items() if until and day > until)
                 expected += total
-            if dates:
+            if undated:
+                where.append("first IS NULL")
+            elif dates:
                 where.append("last >= ? AND first <= ?")
                 params += [since or "", until or "\uffff"]
             low, high = since or "", until or "\uffff"
 
             def holds(kind: str, first: str | None, last: str | None, c: Claim) -> bool:
                 # The columns, checked with the row: the kind and span each claim was found by.
+                if undated:
+                    return kind in wanted and first is None
                 return kind in wanted and (not dates or (first is not None and last >= low and first <= high))
 
             lookups.append((expected, "WHERE " + " AND ".join(where), tuple(params), holds))
