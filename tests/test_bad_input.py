@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from alliance_cli import yamlfile
+from alliance_cli.errors import AllianceError
 from conftest import FIXTURES, MINI
 
 BROKEN = FIXTURES / "broken"
@@ -40,7 +43,7 @@ EXPECTED = {
     "wrong-types": [
         f"{BAD}:4: parties: expected a list, found the text 'ruritania'",
         f"{BAD}:5: statement: expected text, found the number 2023; put the value in quotes to keep it as written",
-        f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'",
+        f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'; for the number, write 12.5 without quotes",
         f"{BAD}:6: quantity.approximate: expected true or false, found the text 'yes'",
     ],
     # YAML 1.1 reads NO as false: refused with the way out, never stored as False.
@@ -126,6 +129,37 @@ GENERATED = {
     ),
     # libyaml's own composer recursed on this until the interpreter crashed.
     "deep-nesting": ({"claims/bad.yaml": b"claims: " + b"[" * 100_000}, [f"{BAD}:1: nested more than 32 levels deep"]),
+    # YAML 1.1 reads these as other numbers than the ones written: refused, whatever the field.
+    "octal-amount": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 017, unit: troops}\n").encode()},
+        [f'{BAD}:9: quantity.amount: 017 is octal to YAML 1.1 and would be read as 15; write 17, or "017" in quotes for text'],
+    ),
+    "sexagesimal-statement": (
+        {"claims/bad.yaml": CLAIM.replace("statement: Trade grew in 2023 (café talks).", "statement: 1:30").encode()},
+        [f'{BAD}:5: statement: 1:30 is base 60 (as for times) and would be read as 90; write 90, or "1:30" in quotes for text'],
+    ),
+    "hexadecimal-date": (
+        {"claims/bad.yaml": CLAIM.replace("    statement:", "    date: 0x7E8\n    statement:").encode()},
+        [f'{BAD}:5: date: 0x7E8 is hexadecimal and would be read as 2024; write 2024, or "0x7E8" in quotes for text'],
+    ),
+    "integer-beyond-exact": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 12345678901234567890, unit: USD}\n").encode()},
+        [f"{BAD}:9: quantity.amount: 12345678901234567890 is beyond the whole numbers a figure keeps exactly "
+         "(up to 9,007,199,254,740,992) and would be read as 12345678901234567168; write it in a larger unit "
+         '(12.3 billion), or "12345678901234567890" in quotes for text'],
+    ),
+    "exponent-yaml-reads-as-text": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 6.02e23, unit: molecules}\n").encode()},
+        [f"{BAD}:9: quantity.amount: expected a number, found the text '6.02e23'; for the number, write 6.02e+23 without quotes"],
+    ),
+    "true-as-a-number": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: true, unit: troops}\n").encode()},
+        [f"{BAD}:9: quantity.amount: expected a number, found true"],
+    ),
+    "leading-zero-yaml-reads-as-text": (
+        {"claims/bad.yaml": (CLAIM + "    quantity: {amount: 08, unit: troops}\n").encode()},
+        [f"{BAD}:9: quantity.amount: expected a number, found the text '08'; for the number, write 8 without quotes"],
+    ),
     # A byte order mark and Windows line ends are read, and lines still count the same.
     "bom-crlf-still-located": (
         {"claims/bad.yaml": b"\xef\xbb\xbf" + CLAIM.replace("kind: trade", "kind: trades").replace("\n", "\r\n").encode()},
@@ -284,3 +318,157 @@ def test_missing_facts_directory_is_named(run, facts):
     for command in COMMANDS:
         result = run("--facts", "nowhere", *COMMANDS[command])
         assert_refused(result, command, ["nowhere: facts directory not found"], counted=False)
+
+
+# ---- reading never hangs, never blows up, never leaves its folder ----------------------------
+
+@pytest.fixture
+def no_hang():
+    """Fail the test, rather than hang the suite, should a read block."""
+    import signal
+
+    def hung(signum, frame):
+        raise AssertionError("the command hung reading a file")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_fifo_among_the_claims_is_refused_without_waiting(run, facts, no_hang):
+    os.mkfifo(facts / "claims" / "p.yaml")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/claims/p.yaml: not a regular file"])
+
+
+@pytest.mark.parametrize("name", ["sources.yaml", "entities.yaml"])
+def test_a_fifo_for_a_facts_file_is_refused_without_waiting(run, facts, no_hang, name):
+    (facts / name).unlink()
+    os.mkfifo(facts / name)
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, [f"facts/{name}: not a regular file"])
+
+
+def test_a_device_among_the_claims_is_refused_unread(run, facts, no_hang):
+    try:  # the same device as /dev/zero, made inside the folder (a link to it would lead out)
+        os.mknod(facts / "claims" / "zero.yaml", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/claims/zero.yaml: not a regular file"])
+
+
+def test_a_file_whose_size_stat_does_not_know_is_read_only_to_the_limit(tmp_path):
+    # Files in /proc say they hold 0 bytes: the limit must hold on what is read, not on stat().
+    status = Path("/proc/self/status")
+    if not status.is_file() or status.stat().st_size:
+        pytest.skip("needs Linux /proc, whose files report size 0")
+    from alliance_cli.files import read_limited
+
+    with pytest.raises(AllianceError) as e:
+        read_limited(status, 10, "status")
+    assert str(e.value) == "status: file is too large (more than 10 bytes; the limit is 10 bytes per file)"
+    assert len(read_limited(status, 1 << 20, "status")) > 10
+
+
+SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+OUT = "a link that leads out of the facts directory; only files inside it are read"
+
+
+@pytest.mark.parametrize("name", ["sources.yaml", "entities.yaml", "dataset.yaml", "claims/borduria.yaml", "claims/extra.yaml"])
+def test_a_facts_file_linked_from_outside_is_not_read(run, facts, tmp_path, name):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET + "\n")
+    (facts / name).unlink(missing_ok=True)
+    (facts / name).symlink_to(secret)
+    for command in COMMANDS:
+        result = run(*COMMANDS[command])
+        assert_refused(result, command, [f"facts/{name}: {OUT}"], counted=False)
+        assert "wJalr" not in result.output
+
+
+def test_a_claims_folder_linked_from_outside_is_not_read(run, facts, tmp_path):
+    outside = tmp_path / "elsewhere"
+    shutil.move(facts / "claims", outside)
+    (facts / "claims").symlink_to(outside)
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, [f"facts/claims: {OUT}"], counted=False)
+
+
+def test_links_that_stay_inside_the_facts_directory_are_followed(run, facts):
+    (facts / "shared").mkdir()
+    shutil.move(facts / "claims" / "troops.yaml", facts / "shared" / "troops.yaml")
+    (facts / "claims" / "troops.yaml").symlink_to("../shared/troops.yaml")
+    assert run("validate").stdout == "5 claims, 2 sources, 5 entities: valid\n"
+
+
+def test_a_message_quotes_at_most_forty_characters_of_a_file(run, facts):
+    long = "x" * 5000
+    lay(facts, {"claims/bad.yaml": CLAIM.replace("kind: trade", f"kind: {long}").replace(
+        "    statement:", f"    {long[:1000]}: 1\n    statement:").encode()})
+    result = run("validate")
+    assert result.exit_code == 1 and "x" * 40 not in result.stderr
+    assert f"{BAD}:3: kind: '{'x' * 38}… is not one of:" in result.stderr
+    assert f"{BAD}:5: {'x' * 39}…: unknown key\n" in result.stderr
+    lay(facts, {"claims/bad.yaml": CLAIM.replace("    statement:", f"    {long[:1000]}: 1\n    {long[:1000]}: 2\n    statement:").encode()})
+    assert_refused(run("validate"), "validate", [f"{BAD}:6: duplicate key '{'x' * 38}… (first at line 5)"])
+
+
+def test_a_facts_path_that_is_not_utf8_works_with_and_without_the_cache(run, facts, tmp_path, monkeypatch):
+    from alliance_cli import cache
+
+    odd = tmp_path / os.fsdecode(b"caf\xe9")
+    shutil.copytree(facts, odd)
+    monkeypatch.setenv("ALLIANCE_FACTS", str(odd))
+    monkeypatch.setenv("ALLIANCE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "SETTLE_NS", -10**12)  # cache files written this instant
+    expected = run("--facts", str(MINI), "--no-cache", "export").stdout
+    for no_cache in ("1", "0", "0"):  # no cache, writing it, then served from it
+        monkeypatch.setenv("ALLIANCE_NO_CACHE", no_cache)
+        result = run("export")
+        assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
+        assert run("show", "borduria").exit_code == 0
+    assert len(list((tmp_path / "cache").glob("*.sqlite"))) == 1
+    import subprocess
+    import sys
+
+    completion = subprocess.run(  # completion reads the same dataset, as a shell runs it
+        [sys.executable, "-c", "import sys; sys.argv[0]='alliance'; from alliance_cli.cli import main; main()"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "_ALLIANCE_COMPLETE": "complete_bash", "COMP_WORDS": "alliance show bo", "COMP_CWORD": "2"})
+    assert completion.stdout == "Bordurian\\ Republic\nborduria\n"
+    about = run("about", "--format", "plain").stdout
+    assert f"facts directory\t{tmp_path}/caf\\udce9\n" in about
+    result = run("--facts", str(odd / "nowhere"), "show", "x")
+    assert (result.exit_code, result.stderr) == (1, "caf\\udce9/nowhere: facts directory not found\n")
+
+
+def test_a_fifo_where_the_cache_file_is_is_passed_by(run, facts, tmp_path, monkeypatch, no_hang):
+    from alliance_cli import cache
+
+    monkeypatch.setenv("ALLIANCE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ALLIANCE_NO_CACHE", "0")
+    (tmp_path / "cache").mkdir()
+    os.mkfifo(tmp_path / "cache" / cache._file_name(Path("facts")))
+    result = run("show", "borduria")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == run("--no-cache", "show", "borduria").stdout
+
+
+def test_a_large_figure_is_shown_with_only_the_digits_written(run, facts):
+    path = facts / "claims" / "troops.yaml"
+    path.write_text(path.read_text().replace("amount: 2000,", "amount: 6.02e+23,"))
+    claim = run("claim", "borduria-troops-2000", "--format", "plain").stdout
+    assert "602,000,000,000,000,000,000,000 troops" in claim and "601,999" not in claim
+    assert "\t6.02e+23\ttroops\t" in run("figures", "--format", "plain").stdout
+    assert ",6.02e+23,troops," in run("export", "--format", "csv").stdout
+    assert '"amount": 6.02e+23,' in run("export", "--format", "json").stdout
+
+
+def test_a_folder_where_a_facts_file_belongs_is_not_a_regular_file(run, facts):
+    (facts / "entities.yaml").unlink()
+    (facts / "entities.yaml").mkdir()
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, ["facts/entities.yaml: not a regular file"])

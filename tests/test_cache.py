@@ -342,3 +342,98 @@ def test_many_filters_over_a_generated_dataset_give_the_same_claims_from_the_cac
         assert filters.undated_left_out(from_cache) == filters.undated_left_out(from_files), filters
     for entity in from_files.entities.values():
         assert claims_about(from_cache, entity) == claims_about(from_files, entity)
+
+
+# ---- a cache altered after it was written is never served --------------------------------------
+
+COMMANDS = [
+    ("export", "--format", "json"),
+    ("show", "borduria"),
+    ("claims", "--kind", "trade"),
+    ("claims", "--kind", "troops", "--party", "ruritania"),
+    ("claims", "--year", "2023"),
+    ("claims", "--since", "2024"),
+    ("treaties", "--until", "2023-12"),
+    ("claim", "borduria-troops-500"),
+    ("cite", "borduria-pact-2023"),
+    ("claim", "borduria-troops-50"),
+]
+# Text that sits in the claim rows, their index columns, the parties table, the SQL indexes and
+# the meta rows (sources, entities, counts, the list of ids).
+MARKERS = [b"about 500 troops", b"2,000", b"Alpha Report", b"Syldavia", b"borduria-troops-500", b"borduria",
+           b"ruritania", b"troops", b"trade", b"treaty", b"2023-03-03", b"2023-12-31", b"2024-10-01", b"2024-10-31",
+           b"2021-01-01", b"friendship pact", b"45c1d4bf"]
+
+
+def _expected(run) -> list:
+    return [(r.exit_code, r.stdout, r.stderr) for r in (run("--no-cache", *c) for c in COMMANDS)]
+
+
+def _offsets(data: bytes) -> list[int]:
+    found = set()
+    for marker in MARKERS:
+        start = data.find(marker)
+        for _ in range(4):  # a byte in the middle of the first occurrences: rows, indexes, meta
+            if start == -1:
+                break
+            found.add(start + len(marker) // 2)
+            start = data.find(marker, start + 1)
+    return sorted(found)
+
+
+def test_a_byte_altered_anywhere_in_the_data_is_never_served(cached, facts_copy, run):
+    expected = _expected(run)
+    run("claims")
+    [path] = _cache_files(cached)
+    original = path.read_bytes()
+    offsets = _offsets(original)
+    assert len(offsets) > 40
+    for n, offset in enumerate(offsets):
+        altered = bytearray(original)
+        altered[offset] ^= 0x01  # "troops" becomes "trooqs", "2023" becomes "3023", ...
+        # Each alteration is read in bulk and through two of the index lookups, in turn.
+        for i in (0, 1 + n % (len(COMMANDS) - 1), 1 + (n + 4) % (len(COMMANDS) - 1)):
+            command, want = COMMANDS[i], expected[i]
+            path.write_bytes(altered)
+            result = run(*command)
+            assert (result.exit_code, result.stdout, result.stderr) == want, (offset, original[offset - 8:offset + 8], command)
+
+
+def test_an_altered_row_is_dropped_and_rebuilt(cached, facts_copy, run):
+    expected = run("claim", "borduria-troops-500").stdout
+    [path] = _cache_files(cached)
+    path.write_bytes(path.read_bytes().replace(b"about 500 troops", b"about 900 troops"))
+    assert run("claim", "borduria-troops-500").stdout == expected  # served from the files, not the cache
+    assert _cache_files(cached) == []  # dropped, then written anew by the next run
+    assert run("claim", "borduria-troops-500").stdout == expected
+    assert b"about 500 troops" in path.read_bytes() and b"about 900 troops" not in path.read_bytes()  # rebuilt
+    assert _served_from_cache(cache.load(facts_copy))
+
+
+def test_any_number_of_filter_values_is_served_from_the_cache(cached, facts_copy, run, monkeypatch):
+    run("claims")
+    expected = run("--no-cache", "claims", "--party", "ruritania", "--party", "borduria", "--kind", "trade").stdout
+    monkeypatch.setattr(store, "load", lambda *a: pytest.fail("read the facts files instead of the cache"))
+    args = ["--party", "ruritania", "--party", "Borduria", "--party", "borduria", "--kind", "trade"] * 1200
+    result = run("claims", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, expected, "")
+    assert len(_cache_files(cached)) == 1
+    ds = cache.load(facts_copy)
+    assert [c.id for c in ds.candidates(parties=["ruritania"] * 5000, kinds=list(model.CLAIM_KINDS) * 500)] == [
+        c.id for c in ds.claims]
+
+
+def test_a_byte_altered_at_random_in_the_file_is_never_served(cached, facts_copy, run):
+    import random
+
+    expected = _expected(run)[:2]  # a bulk read and a lookup by party
+    run("claims")
+    [path] = _cache_files(cached)
+    original = path.read_bytes()
+    for offset in random.Random(12).sample(range(len(original)), 60):  # pages, cells, rowids, free space
+        altered = bytearray(original)
+        altered[offset] ^= 0x10
+        for command, want in zip(COMMANDS, expected):
+            path.write_bytes(altered)
+            result = run(*command)
+            assert (result.exit_code, result.stdout, result.stderr) == want, (offset, command)

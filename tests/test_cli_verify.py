@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,58 @@ def test_verify_explains_a_miss_with_the_closest_passage(run, facts_copy):
     ]
 
 
+@pytest.mark.parametrize("archive", ["../../../etc/hostname", "/etc/hostname", "sub/../../x.txt", "..\\\\x.txt"])
+def test_an_archive_path_that_leaves_the_sources_folder_is_invalid(run, facts_copy, archive):
+    path = facts_copy / "sources.yaml"
+    path.write_text(path.read_text().replace("archive: alpha.txt", f"archive: '{archive}'"))
+    for args in (("validate",), ("verify", "--sources", str(ARCHIVES))):
+        result = run("--facts", str(facts_copy), *args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.splitlines()[0] == (
+            f"{facts_copy / 'sources.yaml'}:10: archive: must name a file inside the sources folder: "
+            "no '..', no absolute path, no backslash")
+
+
+def test_an_archive_linked_from_outside_the_sources_folder_is_not_read(run, archives, tmp_path):
+    outside = tmp_path / "alpha-elsewhere.txt"
+    shutil.move(archives / "alpha.txt", outside)
+    (archives / "alpha.txt").symlink_to(outside)  # the right bytes, but not in the folder that was named
+    result = run("verify", "--sources", str(archives))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"error: alpha-report: archive alpha.txt leads out of {archives}; only files inside it are read",
+        "error: 1 citation check failed",
+    ]
+
+
+def test_an_archive_that_is_a_fifo_is_refused_without_waiting(run, archives):
+    (archives / "beta.txt").unlink()
+    os.mkfifo(archives / "beta.txt")
+    result = run("verify", "--sources", str(archives))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "error: beta-bulletin: archive beta.txt: not a regular file",
+        "error: 1 citation check failed",
+    ]
+
+
+def test_an_archive_that_is_a_device_or_a_folder_is_refused_unread(run, archives):
+    (archives / "beta.txt").unlink()
+    (archives / "beta.txt").mkdir()
+    (archives / "alpha.txt").unlink()
+    try:  # /dev/zero's device, inside the folder: it would never end
+        os.mknod(archives / "alpha.txt", 0o600 | stat.S_IFCHR, os.makedev(1, 5))
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    result = run("verify", "--sources", str(archives))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "error: alpha-report: archive alpha.txt: not a regular file",
+        "error: beta-bulletin: archive beta.txt: not a regular file",
+        "error: 2 citation checks failed",
+    ]
+
+
 def test_verify_counts_case_and_says_so(run, facts_copy):
     path = facts_copy / "claims" / "borduria.yaml"
     path.write_text(path.read_text().replace("quote: up from $9 billion in 2021", "quote: Up from $9 billion in 2021"))
@@ -99,3 +153,13 @@ def test_verify_counts_case_and_says_so(run, facts_copy):
     assert result.stderr.splitlines()[0] == (
         "error: borduria-trade-2021: alpha-report: quote not found; closest passage at line 4 differs: "
         "'Up' -> 'up': “Up from $9 billion in 2021”")
+
+
+def test_an_archive_name_with_a_control_character_is_invalid(run, facts_copy):
+    path = facts_copy / "sources.yaml"
+    path.write_text(path.read_text().replace("archive: alpha.txt", 'archive: "alpha\\0.txt"'))
+    for args in (("validate",), ("verify", "--sources", str(ARCHIVES))):
+        result = run("--facts", str(facts_copy), *args)
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr.splitlines()[0] == (
+            f"{facts_copy / 'sources.yaml'}:10: archive: a file name cannot hold control characters")

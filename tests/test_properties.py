@@ -253,3 +253,48 @@ def test_csv_neutralize_is_reversible(value):
     cell = csv_format.neutralize(value)
     assert (cell[1:] if cell.startswith("'") else cell) == value
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+# Numbers as a person might type them, in every form YAML 1.1 reads: decimals, exponents, octal,
+# hexadecimal, binary, base 60, underscores, signs, lone points, and more digits than a float holds.
+digits = st.text(st.sampled_from("0123456789"), min_size=1, max_size=22)
+number_forms = st.one_of(
+    digits,
+    st.builds(lambda a, b: f"{a}.{b}", digits, digits),
+    st.builds(lambda a, b, s, e: f"{a}.{b}e{s}{e}", digits, digits, st.sampled_from("+-"), st.integers(0, 400)),
+    st.builds(lambda s, body: s + body, st.sampled_from(["", "-", "+"]), st.one_of(
+        st.builds(lambda d: f"0{d}", digits),
+        st.builds(lambda n: f"0x{n:X}", st.integers(0, 2**70)),
+        st.builds(lambda n: f"0b{n:b}", st.integers(0, 2**70)),
+        st.builds(lambda a, b: f"{a}:{b:02d}", st.integers(1, 10**6), st.integers(0, 59)),
+        st.builds(lambda a, b: f"{a}_{b}", digits, digits),
+        st.builds(lambda d: f"{d}.", digits),
+        st.builds(lambda d: f".{d}", digits),
+    )),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(-(2**80), 2**80).map(str),
+)
+
+
+@FUZZ
+@given(written=number_forms)
+def test_a_figure_is_refused_or_kept_exactly_as_written(facts, written):
+    from decimal import Decimal
+
+    from alliance_cli.formats.view import quantity_text
+
+    (facts / "claims" / "fuzz.yaml").unlink(missing_ok=True)  # left by the tests above
+    troops = facts / "claims" / "troops.yaml"
+    original = MINI.joinpath("claims", "troops.yaml").read_text()
+    troops.write_text(original.replace("amount: 2000,", f"amount: {written},"))
+    try:
+        dataset, problems = check(facts)
+    finally:
+        troops.write_text(original)
+    if dataset is None:  # refused, at the line of the figure, as a problem with the figure
+        assert [(p.line, p.field) for p in problems] == [(10, "quantity.amount")], problems
+        return
+    claim = dataset.claims_by_id["borduria-troops-2000"]
+    assert Decimal(repr(claim.quantity.amount)) == Decimal(written)
+    shown = quantity_text(claim).split()[0].replace(",", "")
+    assert Decimal(shown) == Decimal(written)

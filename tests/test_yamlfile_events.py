@@ -21,7 +21,7 @@ def _read(tmp_path: Path, text: str):
 @pytest.mark.parametrize(
     "text",
     [
-        "a: 1\nb: [1, 2.5, true, null, ~, '2024', x, 0x1F, 1_000, .inf, yes, NO, '']\n",
+        "a: 1\nb: [1, 2.5, true, null, ~, '2024', x, .inf, -.inf, 0, -7, 2.5e+3, yes, NO, '']\n",
         "- a\n- b: [c, {d: e}]\n- []\n- {}\n",
         "x: !!int '12'\ny: !!float 1\nz: !!null ''\nw: !!str 5\n",
         "a: {b: {c: {d: [1, [2, [3]]]}}}\n",
@@ -68,7 +68,7 @@ def test_every_mapping_and_list_knows_its_lines(tmp_path):
         ("a: 1\nb: 2\na: 3\n", "f.yaml:3: duplicate key 'a' (first at line 1)"),
         ("a: !!map abc\n", "f.yaml:1: YAML tag '!!map' does not fit a scalar"),
         ("a: !!str [1]\n", "f.yaml:1: YAML tag '!!str' does not fit a sequence"),
-        ("a: !!int abc\n", "f.yaml:1: cannot read 'abc' as !!int"),
+        ("a: !!int abc\n", "f.yaml:1: a: cannot read 'abc' as !!int"),
         ("a: !!set {b}\n", "f.yaml:1: YAML tag '!!set' is not allowed: facts files hold only text, numbers, "
                            "true/false, null, lists and mappings"),
         ("[" * 33 + "]" * 33, "f.yaml:1: nested more than 32 levels deep"),
@@ -88,3 +88,64 @@ def test_refusals_and_their_order(tmp_path, text, message):
 
 def test_nesting_at_the_limit_is_read(tmp_path):
     assert _read(tmp_path, "[" * 32 + "]" * 32) == [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+
+
+# Every form YAML 1.1 reads as a number other than the one written, and what the refusal says.
+CHANGED_NUMBERS = {
+    "017": '017 is octal to YAML 1.1 and would be read as 15; write 17, or "017" in quotes for text',
+    "-017": '-017 is octal to YAML 1.1 and would be read as -15; write -17, or "-017" in quotes for text',
+    "00": '00 is octal to YAML 1.1 and would be read as 0; write 0, or "00" in quotes for text',
+    "0x1F": '0x1F is hexadecimal and would be read as 31; write 31, or "0x1F" in quotes for text',
+    "0b11": '0b11 is binary and would be read as 3; write 3, or "0b11" in quotes for text',
+    "1:30": '1:30 is base 60 (as for times) and would be read as 90; write 90, or "1:30" in quotes for text',
+    "190:20:30.15": "190:20:30.15 is base 60 (as for times) and would be read as 685230.15; write 685230.15, "
+                    'or "190:20:30.15" in quotes for text',
+    "1_000": '1_000 would be read as 1000; write 1000, or "1_000" in quotes for text',
+    "+5": '+5 would be read as 5; write 5, or "+5" in quotes for text',
+    "+1.5": '+1.5 would be read as 1.5; write 1.5, or "+1.5" in quotes for text',
+    "1.": '1. would be read as 1.0; write 1.0, or "1." in quotes for text',
+    ".5": '.5 would be read as 0.5; write 0.5, or ".5" in quotes for text',
+    "01.5": '01.5 would be read as 1.5; write 1.5, or "01.5" in quotes for text',
+    "-0": '-0 is a negative zero; write 0, or "-0" in quotes for text',
+    "-0.0": '-0.0 is a negative zero; write 0, or "-0.0" in quotes for text',
+    "12345678901234567890": "12345678901234567890 is beyond the whole numbers a figure keeps exactly (up to "
+                            "9,007,199,254,740,992) and would be read as 12345678901234567168; write it in a "
+                            'larger unit (12.3 billion), or "12345678901234567890" in quotes for text',
+    "9007199254740993": "9007199254740993 is beyond the whole numbers a figure keeps exactly (up to "
+                        "9,007,199,254,740,992) and would be read as 9007199254740992; write it in a "
+                        'larger unit (12.3 billion), or "9007199254740993" in quotes for text',
+    "0.1234567890123456789": "0.1234567890123456789 has more significant digits than a figure keeps (about 15) "
+                             "and would be read as 0.12345678901234568; round it, or "
+                             '"0.1234567890123456789" in quotes for text',
+    "1.0e+400": '1.0e+400 is beyond the numbers a figure can hold; write it in a larger unit, or "1.0e+400" '
+                "in quotes for text",
+    "!!int 017": '017 is octal to YAML 1.1 and would be read as 15; write 17, or "017" in quotes for text',
+}
+
+
+@pytest.mark.parametrize("written", CHANGED_NUMBERS)
+def test_a_number_yaml_would_change_is_refused_with_how_to_write_it(tmp_path, written):
+    with pytest.raises(AllianceError) as e:
+        _read(tmp_path, f"claims:\n  - id: x\n    quantity:\n      amount: {written}\n")
+    assert str(e.value) == f"f.yaml:4: quantity.amount: {CHANGED_NUMBERS[written]}"
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("0", 0), ("17", 17), ("-7", -7), ("9007199254740992", 2**53), ("244.8", 244.8), ("0.0", 0.0),
+     ("6.02e+23", 6.02e23), ("1.0e-7", 1e-7), ("2.5E+3", 2500.0), ("0.10", 0.1)],
+)
+def test_a_number_written_in_decimals_is_read_as_written(tmp_path, written, value):
+    assert _read(tmp_path, f"a: {written}\n") == {"a": value}
+
+
+@pytest.mark.parametrize("written", ["08", "0o17", "1e3", "6.02e23", "0x", "1_000e3"])
+def test_what_yaml_reads_as_text_stays_text(tmp_path, written):
+    # The checks then refuse text where a number belongs (tests/test_bad_input.py).
+    assert _read(tmp_path, f"a: {written}\n") == {"a": written}
+
+
+def test_a_bad_number_in_a_list_is_named_by_its_place(tmp_path):
+    with pytest.raises(AllianceError) as e:
+        _read(tmp_path, "claims:\n  - id: x\n    parties: [a, 0x10]\n")
+    assert str(e.value).startswith("f.yaml:3: parties[1]: 0x10 is hexadecimal and would be read as 16;")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 import sys
 import time
 import zlib
@@ -28,7 +29,7 @@ from .model import Citation, Claim, Dataset, DatasetInfo, Entity, Licence, LintE
 APP = "alliance-cli"
 CACHE_ENV = "ALLIANCE_CACHE_DIR"
 NO_CACHE_ENV = "ALLIANCE_NO_CACHE"
-FORMAT = 3  # bump when the layout below changes (3: a claim's lint exception)
+FORMAT = 4  # bump when the layout below changes (3: a claim's lint exception; 4: checksummed rows)
 # A file changed this recently could change again within one tick of the file system's clock and
 # keep its mtime; such a file is never trusted to a cache (git calls this "racily clean").
 SETTLE_NS = 2_000_000_000
@@ -98,7 +99,7 @@ def _file_name(facts_dir: Path) -> str:
     # Readable, and distinct per directory; a clash would only cost rebuilds, as the key holds the path.
     resolved = str(facts_dir.resolve())
     stem = "".join(ch if ch.isalnum() else "-" for ch in facts_dir.resolve().name)[:40] or "facts"
-    return f"{stem}-{zlib.crc32(resolved.encode()):08x}.sqlite"
+    return f"{stem}-{zlib.crc32(os.fsencode(resolved)):08x}.sqlite"  # a path need not be UTF-8
 
 
 # ---- records as plain tuples (marshal writes and reads them in C) ------------------------------
@@ -146,6 +147,31 @@ def _days(date: str, spans: dict[str, tuple[str, str]]) -> tuple[str, str]:
     return days
 
 
+# ---- checksums: a cache serves only what was written to it --------------------------------------
+# A file altered after it was written (a bad disk, a stray edit) must not be served as the facts.
+# Checking a hash of the whole file would cost every run tens of milliseconds at 100,000 claims, so
+# each claim row carries a CRC-32 of its columns, checked as it is read, and the meta rows one
+# of theirs, checked on opening. Any mismatch drops the file and loads the facts files instead.
+
+def _row_check(pos: int, claim_id: str, kind: str, first: str | None, last: str | None, data: bytes) -> int:
+    # Text, not marshal, for the columns: marshal's bytes for equal values can differ (it marks
+    # objects that have other references), and so would the checksum.
+    return zlib.crc32(data, zlib.crc32(f"{pos}\0{claim_id}\0{kind}\0{first}\0{last}".encode()))
+
+
+def _checked(pos: int, claim_id: str, kind: str, first: str | None, last: str | None, data: bytes) -> tuple[Any, ...]:
+    return pos, claim_id, kind, first, last, _row_check(pos, claim_id, kind, first, last, data), data
+
+
+def _meta_check(meta: Mapping[str, Any]) -> str:
+    crc = 0
+    for name in sorted(meta):
+        if name not in ("check", "ids"):  # ids has its own, ids_crc
+            value = meta[name] if isinstance(meta[name], bytes) else str(meta[name]).encode()
+            crc = zlib.crc32(value, zlib.crc32(f"{name}:{len(value)}:".encode(), crc))
+    return f"{crc:08x}"
+
+
 # ---- reading -----------------------------------------------------------------------------------
 
 def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
@@ -153,17 +179,22 @@ def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
 
     con = None
     try:
+        st = cache_file.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would hang the run, a device would feed it garbage
+            return None
         # immutable: a cache file is never changed in place, only replaced whole.
         con = sqlite3.connect(f"{cache_file.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
-        meta = dict(con.execute("SELECT name, value FROM meta"))
+        meta = dict(con.execute("SELECT name, value FROM meta WHERE name != 'ids'"))  # ids: read on a miss only
         size = con.execute("PRAGMA page_count").fetchone()[0] * con.execute("PRAGMA page_size").fetchone()[0]
-        if meta.get("key") != key or size != cache_file.stat().st_size:  # stale, or cut short
-            con.close()
+        if meta.get("key") != key or size != st.st_size or meta.get("check") != _meta_check(meta):
+            con.close()  # stale, cut short, or altered since it was written
             return None
         sources = {s.id: s for s in (Source(*row) for row in marshal.loads(meta["sources"]))}
         entities = {e.id: e for e in (Entity(*row) for row in marshal.loads(meta["entities"]))}
         info = _info(marshal.loads(meta["info"]))
-        claims = IndexedClaims(con, int(meta["claims"]), facts_dir, cache_file)
+        index = marshal.loads(meta["index"])
+        index["ids_crc"] = int(meta["ids_crc"])
+        claims = IndexedClaims(con, int(meta["claims"]), facts_dir, cache_file, index)
     except (OSError, sqlite3.Error, ValueError, EOFError, TypeError, KeyError):
         if con is not None:
             con.close()
@@ -197,8 +228,9 @@ class IndexedClaims(Sequence[Claim]):
     iterating reads them all. Should the cache file fail under us, the facts files are loaded instead.
     """
 
-    def __init__(self, con: Any, count: int, facts_dir: Path, cache_file: Path) -> None:
+    def __init__(self, con: Any, count: int, facts_dir: Path, cache_file: Path, index: dict[str, Any]) -> None:
         self._con, self._count, self._facts_dir, self._cache_file = con, count, facts_dir, cache_file
+        self._index = index  # how many claims each index lookup must find (see _index_counts)
         self._all: tuple[Claim, ...] | None = None
         self.by_id = ClaimsById(self)
 
@@ -235,45 +267,102 @@ class IndexedClaims(Sequence[Claim]):
         """
         if self._all is not None or not (parties or kinds or since or until or undated):
             return self.everything()
-        where, params = [], []
-        for party in parties:
-            where.append("pos IN (SELECT pos FROM parties WHERE entity = ?)")
-            params.append(party)
-        if kinds:
-            where.append(f"kind IN ({','.join('?' * len(kinds))})")
-            params += kinds
-        if since:
-            where.append("last >= ?")
-            params.append(since)
-        if until:
-            where.append("first <= ?")
-            params.append(until)
-        if undated:
-            where.append("first IS NULL")
-        found = self._select("WHERE " + " AND ".join(where), tuple(params))
+        # One index lookup, by what leaves the fewest claims: every row it finds is checked, and so is
+        # how many it finds, against the counts written with the cache (an altered index could
+        # otherwise hide a claim as surely as an altered row could change one).
+        lookups = []
+        counts = self._index
+        if parties:
+            party = min(set(parties), key=lambda p: counts["parties"].get(p, 0))
+            lookups.append((counts["parties"].get(party, 0), "WHERE pos IN (SELECT pos FROM parties WHERE entity = ?)",
+                            (party,), lambda kind, first, last, c: party in c.parties))
+        # undated: claims with no date at all (a date filter is then beside the point).
+        dates = not undated and bool(since or until) and not (since and until and since > until)
+        if kinds or dates or undated:
+            import json
+
+            wanted = sorted(set(kinds)) if kinds else sorted(counts["kinds"])
+            # Every kind, for dates alone: no kind condition then (through the kind index, SQLite would
+            # read the rows out of order and sort them, a third slower than a plain scan).
+            where, params = (["kind IN (SELECT value FROM json_each(?))"], [json.dumps(wanted)]) if kinds else ([], [])
+            expected = 0
+            days = marshal.loads(counts["days"]) if dates or undated else {}  # large: read only when needed
+            for kind in wanted:
+                total = counts["kinds"].get(kind, 0)
+                dated, firsts, lasts = days.get(kind, (0, {}, {}))
+                if undated:
+                    total -= dated
+                elif dates:  # dated claims that neither end before `since` nor begin after `until`
+                    total = dated - sum(n for day, n in lasts.items() if since and day < since)
+                    total -= sum(n for day, n in firsts.items() if until and day > until)
+                expected += total
+            if undated:
+                where.append("first IS NULL")
+            elif dates:
+                where.append("last >= ? AND first <= ?")
+                params += [since or "", until or "\uffff"]
+            low, high = since or "", until or "\uffff"
+
+            def holds(kind: str, first: str | None, last: str | None, c: Claim) -> bool:
+                # The columns, checked with the row: the kind and span each claim was found by.
+                if undated:
+                    return kind in wanted and first is None
+                return kind in wanted and (not dates or (first is not None and last >= low and first <= high))
+
+            lookups.append((expected, "WHERE " + " AND ".join(where), tuple(params), holds))
+        if not lookups:
+            return self.everything()
+        expected, where, params, holds = min(lookups, key=lambda lookup: lookup[0])
+        found = self._select(where, params, holds)
+        if found is not None and len(found) != expected:
+            found = self._fail()
         return self.everything() if found is None else found
 
     def get(self, claim_id: str) -> Claim | None:
         if self._all is None:
             found = self._select("WHERE id = ?", (claim_id,))
-            if found is not None:
-                return found[0] if found else None
+            if found and len(found) == 1 and found[0].id == claim_id:
+                return found[0]
+            if found:  # the index led to another claim, or to two: it was altered
+                self._fail()
+            # No such id in the index: the checked list of ids must agree, or the index was altered.
+            ids = self._checked_ids()
+            if ids is not None and claim_id not in ids:
+                return None
         return next((c for c in self.everything() if c.id == claim_id), None)
 
     def ids(self) -> list[str]:
         if self._all is None:
-            try:
-                return [row[0] for row in self._con.execute("SELECT id FROM claims ORDER BY pos")]
-            except Exception:  # noqa: BLE001 - any failure of the cache falls back to the files
-                pass
+            ids = self._checked_ids()
+            if ids is not None:
+                return ids
         return [c.id for c in self.everything()]
 
-    @store.collector_paused
-    def _select(self, where: str, params: tuple[Any, ...]) -> tuple[Claim, ...] | None:
-        """Claims from the cache; None (after loading the facts files instead) should it fail."""
+    def _checked_ids(self) -> list[str] | None:
+        """Every claim id in file order, as written with the cache; None (after falling back) if altered."""
         try:
-            rows = self._con.execute(f"SELECT data FROM claims {where} ORDER BY pos", params)
-            return tuple([_claim(data) for (data,) in rows])
+            (data,) = self._con.execute("SELECT value FROM meta WHERE name = 'ids'").fetchone()
+            if zlib.crc32(data) == self._index["ids_crc"]:
+                return marshal.loads(data)
+        except Exception:  # noqa: BLE001 - any failure of the cache falls back to the files
+            pass
+        return self._fail()
+
+    @store.collector_paused
+    def _select(self, where: str, params: tuple[Any, ...], holds: Any = None) -> tuple[Claim, ...] | None:
+        """Claims from the cache; None (after loading the facts files instead) should it fail, or should
+        a row be altered or (when `holds` is given) not be one the lookup asked for."""
+        try:
+            rows = self._con.execute(f"SELECT pos, id, kind, first, last, data, crc FROM claims {where} ORDER BY pos", params)
+            claims = []
+            for pos, claim_id, kind, first, last, data, crc in rows:
+                if _row_check(pos, claim_id, kind, first, last, data) != crc:
+                    return self._fail()  # altered since it was written: never serve it
+                claim = _claim(data)
+                if holds is not None and not holds(kind, first, last, claim):
+                    return self._fail()  # an index that leads to the wrong rows was altered
+                claims.append(claim)
+            return tuple(claims)
         except Exception:  # noqa: BLE001 - a cache that fails mid-run is replaced by the files, never an error
             return self._fail()
 
@@ -314,7 +403,7 @@ PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE claims (pos INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, first TEXT, last TEXT,
-                     data BLOB NOT NULL);
+                     crc INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE parties (entity TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (entity, pos)) WITHOUT ROWID;
 """
 _INDEXES = """
@@ -339,8 +428,8 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
         try:
             con.executescript(_SCHEMA)
             con.executemany(
-                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?)",
-                ((pos, c.id, c.kind, *_span(c, spans), _claim_row(c)) for pos, c in enumerate(dataset.claims)),
+                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_checked(pos, c.id, c.kind, *_span(c, spans), _claim_row(c)) for pos, c in enumerate(dataset.claims)),
             )
             con.executemany(
                 "INSERT OR IGNORE INTO parties VALUES (?, ?)",
@@ -352,7 +441,11 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
                 "entities": marshal.dumps([_FLAT[Entity](e) for e in dataset.entities.values()]),
                 "info": marshal.dumps(_info_row(dataset.info)),
                 "key": key,
+                "index": marshal.dumps(_index_counts(dataset.claims, spans)),
+                "ids": marshal.dumps([c.id for c in dataset.claims]),
             }
+            meta["ids_crc"] = str(zlib.crc32(meta["ids"]))
+            meta["check"] = _meta_check(meta)
             con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             con.executescript(_INDEXES)
             con.commit()
@@ -368,6 +461,25 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _index_counts(claims: Sequence[Claim], spans: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """How many claims name each party; and, per kind, how many there are, how many are dated, and
+    how many begin and end on each day: what each lookup of narrow() must find."""
+    from collections import Counter
+
+    parties = Counter(party for c in claims for party in set(c.parties))
+    kinds: dict[str, tuple[int, int, Counter, Counter]] = {}
+    for c in claims:
+        total, dated, firsts, lasts = kinds.get(c.kind) or (0, 0, Counter(), Counter())
+        if c.date is not None:
+            first, last = _span(c, spans)
+            firsts[first] += 1
+            lasts[last] += 1
+            dated += 1
+        kinds[c.kind] = (total + 1, dated, firsts, lasts)
+    return {"parties": dict(parties), "kinds": {k: total for k, (total, *_) in kinds.items()},
+            "days": marshal.dumps({k: (dated, dict(firsts), dict(lasts)) for k, (_, dated, firsts, lasts) in kinds.items()})}
 
 
 def _remove_abandoned(cache_file: Path) -> None:

@@ -19,8 +19,30 @@ class Problem:
         where = ""
         if self.file is not None:
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
-        field = f"{self.field}: " if self.field else ""
+        field = self.field or ""
+        if len(field) > QUOTE_LIMIT:  # an unknown key names the field: it is text from the file
+            field = field[: QUOTE_LIMIT - 1] + "…"
+        field = f"{field}: " if field else ""
         return f"{where}{field}{self.message}"
+
+
+# An error message quotes at most this much of a value from a file: enough to find it, never a
+# whole file (a key, tag or value can be megabytes, and a message may end up in a public CI log).
+QUOTE_LIMIT = 40
+
+
+def shown(value: object) -> str:
+    """`value` quoted for a message, as repr() gives it, cut to QUOTE_LIMIT characters."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
+
+
+def field_path(parts: Iterable[str | int]) -> str:
+    """A place inside a record as a user names it: `citations[0].quote`."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 class AllianceError(Exception):
@@ -51,7 +73,7 @@ class NotFoundError(AllianceError):
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """`; did you mean 'iran'?` for the closest candidate, or nothing when none is close."""
     match = closest(name, candidates)
-    return f"; did you mean {match!r}?" if match else ""
+    return f"; did you mean {shown(match)}?" if match else ""
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date as _date
 from typing import Annotated, Any, Literal, get_args
 
+from .errors import shown
+
 _STRICT = {"extra": "forbid", "strict": False}
 
 
@@ -103,7 +105,7 @@ def parse_partial_date(text: str) -> tuple[int, int | None, int | None]:
     """
     m = _PARTIAL_DATE_RE.fullmatch(text)
     if not m:
-        raise ValueError(f"{text!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(f"{shown(text)} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(g) if g else None for g in m.groups())
     if year == 0:  # datetime's calendar, like ISO 8601's common use, starts at 0001
         raise ValueError(f"{text!r} has no year 0000")

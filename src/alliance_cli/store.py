@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import AllianceError, Problem, suggest
+from .errors import AllianceError, Problem, field_path, shown, suggest
 from .model import (
     SLUG_RE,
     Claim,
@@ -53,10 +53,14 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     """The three kinds of facts file, or an error naming what is missing."""
     if not facts_dir.is_dir():
         raise AllianceError(Problem("facts directory not found", _display(facts_dir)))
+    from .files import is_inside
+
     claims_dir = facts_dir / CLAIMS_DIR
-    missing = [p for p in (facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir) if not p.exists()]
+    missing = [p for p in (facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir)
+               if not p.exists() and is_inside(p, facts_dir)]
     if missing:
         raise AllianceError(*(Problem("missing from the facts directory", _display(p)) for p in missing))
+    _inside(facts_dir, [facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir])
     try:
         entries = list(claims_dir.iterdir())
     except OSError as e:
@@ -64,6 +68,7 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
     # read_yaml rather than skipped, so no file of claims is ever left out silently.
     claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
+    _inside(facts_dir, claim_files)
     nested = sorted(p for p in entries if p.is_dir() and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
     if nested:
         # Claims files are read from claims/ itself; one in a subfolder would be left out without a word.
@@ -72,10 +77,28 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
 
 
+def _inside(facts_dir: Path, paths: list[Path]) -> None:
+    """Refuse a facts file that is a link (or lies in a linked folder) leading out of the facts directory.
+
+    Links inside it are followed: they cannot show anything the directory does not already hold. A
+    link out could make an error message quote a file from elsewhere (CI validating an untrusted
+    change would print it), so such a file is not read at all.
+    """
+    from .files import is_inside
+
+    outside = [p for p in paths if not is_inside(p, facts_dir)]
+    if outside:
+        raise AllianceError(*(Problem("a link that leads out of the facts directory; only files inside it are read",
+                                      _display(p)) for p in outside))
+
+
 def dataset_file(facts_dir: Path) -> Path | None:
     """`dataset.yaml` when the facts directory has one (a dangling link counts: reading it will say so)."""
     path = facts_dir / DATASET_FILE
-    return path if path.exists() or path.is_symlink() else None
+    if not (path.exists() or path.is_symlink()):
+        return None
+    _inside(facts_dir, [path])
+    return path
 
 
 def load(facts_dir: Path) -> Dataset:
@@ -183,11 +206,7 @@ def _line_of(node: Any, path: tuple[str | int, ...]) -> int:
     return line
 
 
-def _field(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+_field = field_path
 
 
 @cache
@@ -223,8 +242,9 @@ def _message(err: Any, cls: type) -> str:
     kind, given = err["type"], err["input"]
     if kind in _EXPECTED:
         expected = _EXPECTED[kind]
-        if expected == "a number" and type(given) is int:
-            return "number is too large"
+        if expected == "a number" and isinstance(given, str):
+            # `"12.5"`, `08` and `1e3` are text to YAML 1.1: say how to write the number instead.
+            return f"expected a number, found {_kind(given)}{_as_number(given)}"
         if expected == "text" and isinstance(given, (bool, int, float)):
             # YAML reads `NO`, `on` and `10:30` as false, true and 630; quotes keep them as written.
             return f"expected text, found {_kind(given)}; put the value in quotes to keep it as written"
@@ -232,7 +252,7 @@ def _message(err: Any, cls: type) -> str:
     if kind == "literal_error":
         allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
         hint = suggest(given, allowed) if isinstance(given, str) else ""
-        return f"{given!r} is not one of: {', '.join(allowed)}{hint}"
+        return f"{shown(given)} is not one of: {', '.join(allowed)}{hint}"
     if kind == "unexpected_keyword_argument":
         *parent, key = err["loc"]
         return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
@@ -244,6 +264,21 @@ def _errors(e: Any) -> list[Any]:
     errors = e.errors(include_url=False)
     has_error_inside = {tuple(err["loc"][:i]) for err in errors for i in range(len(err["loc"]))}
     return [err for err in errors if not (err["type"] == "too_short" and tuple(err["loc"]) in has_error_inside)]
+
+
+def _as_number(text: str) -> str:
+    """`; write 8 without quotes` for text that is a decimal number, when that number is kept exactly."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        exact = Decimal(text.strip())
+        value = float(text)
+    except (ValueError, InvalidOperation):
+        return ""
+    if not (text.strip().isascii() and math.isfinite(value)):
+        return ""
+    written = str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
+    return f"; for the number, write {written} without quotes" if Decimal(written) == exact else ""
 
 
 def _keys_at(cls: type, path: list[str | int]) -> list[str]:
@@ -362,7 +397,7 @@ class _Checker:
     def _check_record(self, r: _Record) -> None:
         v = r.value
         if not SLUG_RE.fullmatch(v.id):
-            self.add(f"{v.id!r} is not a slug (lowercase letters, digits and single hyphens)", r.file, r.line("id"), "id")
+            self.add(f"{shown(v.id)} is not a slug (lowercase letters, digits and single hyphens)", r.file, r.line("id"), "id")
         for field in ("date", "end", "published"):
             self._check_date(r, getattr(v, field, None), (field,))
         if isinstance(v, Claim):
@@ -372,6 +407,12 @@ class _Checker:
         elif isinstance(v, Source):
             if any(c not in "0123456789abcdef" for c in v.sha256):
                 self.add("must be 64 lowercase hex digits", r.file, r.line("sha256"), "sha256")
+            if os.path.isabs(v.archive) or ".." in Path(v.archive).parts or "\\" in v.archive:
+                # verify reads sources_dir / archive: it must not reach out of the sources folder.
+                self.add("must name a file inside the sources folder: no '..', no absolute path, no backslash",
+                         r.file, r.line("archive"), "archive")
+            elif any(ord(ch) < 0x20 or ch == "\x7f" for ch in v.archive):
+                self.add("a file name cannot hold control characters", r.file, r.line("archive"), "archive")
 
     def _check_date(self, r: _Record, value: str | None, path: tuple[str | int, ...]) -> bool:
         if value is None:
@@ -404,7 +445,7 @@ class _Checker:
             seen: set[str] = set()
             for i, ref in enumerate(getattr(c, field)):
                 if ref in seen:
-                    self.add(f"{ref!r} is listed twice", r.file, r.line(field, i), f"{field}[{i}]")
+                    self.add(f"{shown(ref)} is listed twice", r.file, r.line(field, i), f"{field}[{i}]")
                 seen.add(ref)
         q = c.quantity
         if q is not None:
@@ -439,7 +480,7 @@ class _Checker:
                 if code is None:
                     self.add(f"a country needs its ISO 3166 alpha-{size} code", r.file, r.line(), name)
                 elif not (code.isascii() and code.isalpha() and code.isupper()):
-                    self.add(f"{code!r} is not an upper-case ISO 3166 alpha-{size} code", r.file, r.line(name), name)
+                    self.add(f"{shown(code)} is not an upper-case ISO 3166 alpha-{size} code", r.file, r.line(name), name)
 
     def cross_check(self, sources: list[_Record], entities: list[_Record], claims: list[_Record]) -> None:
         source_ids = self._unique(sources, "source")
@@ -465,7 +506,7 @@ class _Checker:
             first = seen.get(r.value.id)
             if first is not None:
                 self.add(
-                    f"duplicate {what} id {r.value.id!r} (first defined at {first.file}:{first.line('id')})",
+                    f"duplicate {what} id {shown(r.value.id)} (first defined at {first.file}:{first.line('id')})",
                     r.file, r.line("id"), "id",
                 )
             else:
@@ -482,14 +523,14 @@ class _Checker:
                 key = name_key(name)  # the comparison `show` and `--party` make, so no name is ambiguous
                 if owner.setdefault(key, e.id) != e.id:
                     path = ("aliases", i - 4) if i >= 4 else (("id", "name", "iso2", "iso3")[i],)
-                    self.add(f"{name!r} already names entity {owner[key]!r}", r.file, r.line(*path), _field(path))
+                    self.add(f"{shown(name)} already names entity {shown(owner[key])}", r.file, r.line(*path), _field(path))
 
     def _reference(
         self, r: _Record, ref: str, known: dict[str, _Record], what: str, path: tuple[str | int, ...], exclude: str = ""
     ) -> None:
         if ref not in known and ref not in self.invalid_ids[what] and what not in self.unreadable:
             hint = suggest(ref, (k for k in known if k != exclude))
-            self.add(f"unknown {what} {ref!r}{hint}", r.file, r.line(*path), _field(path))
+            self.add(f"unknown {what} {shown(ref)}{hint}", r.file, r.line(*path), _field(path))
 
 
 _DATE_KEYS = ("date", "end", "published", "signed")
@@ -525,14 +566,10 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return f"the number {_shortened(repr(value))}"
+        return f"the number {shown(value)}"
     if isinstance(value, str):
-        return f"the text {_shortened(repr(value))}"
+        return f"the text {shown(value)}"
     return f"a {type(value).__name__} value"
-
-
-def _shortened(text: str) -> str:
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _line(value: Any) -> int:

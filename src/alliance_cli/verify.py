@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .curate.matcher import Archive, describe, differences, normalize
+from .errors import AllianceError
+from .files import is_inside, read_limited
 from .model import Dataset
+
+# An archived article or report is kilobytes to a few megabytes; a limit keeps a wrong file (or a
+# device) from filling memory.
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +37,20 @@ def verify(dataset: Dataset, sources_dir: Path) -> Report:
     failures: list[Failure] = []
     for source in dataset.sources.values():
         path = sources_dir / source.archive
+        if not is_inside(path, sources_dir):
+            # `archive: ../../etc/hostname`, or a link in the folder pointing out of it: never read.
+            failures.append(Failure(None, source.id, f"archive {source.archive} leads out of {sources_dir}; "
+                                                     "only files inside it are read"))
+            continue
         try:
-            data = path.read_bytes()
-        except OSError:
-            failures.append(Failure(None, source.id, f"archive {source.archive} not found in {sources_dir}"))
+            data = read_limited(path, MAX_ARCHIVE_BYTES, str(path))
+        except AllianceError as e:
+            reason = e.problems[0].message
+            if reason.startswith("cannot read file: No such file"):
+                reason = f"archive {source.archive} not found in {sources_dir}"
+            else:
+                reason = f"archive {source.archive}: {reason}"
+            failures.append(Failure(None, source.id, reason))
             continue
         digest = hashlib.sha256(data).hexdigest()
         if digest != source.sha256:

@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from .errors import AllianceError, Problem
+from .errors import QUOTE_LIMIT, AllianceError, Problem, field_path, shown
+from .files import read_limited
 
 try:  # libyaml's parser when PyYAML was built with it; the pure-Python one otherwise
     _Base = yaml.CSafeLoader
@@ -40,8 +41,8 @@ class LineList(list):
 
 
 class _Refused(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        self.line, self.message = line, message
+    def __init__(self, line: int, message: str, field: str | None = None) -> None:
+        self.line, self.message, self.field = line, message, field
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]
@@ -90,7 +91,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 if anchor is not None:
                     if anchor in anchors:
                         raise yaml.composer.ComposerError(
-                            f"found duplicate anchor {anchor!r}; first occurrence", anchors[anchor],
+                            f"found duplicate anchor {shown(anchor)}; first occurrence", anchors[anchor],
                             "second occurrence", event.start_mark)
                     anchors[anchor] = event.start_mark
                 if root_mark is None:
@@ -105,14 +106,15 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                     if parent is not None and parent[3] and tag == _MERGE:
                         refusal = _Refused(line, "YAML merge keys ('<<') are not supported")
                     elif _PLAIN_TAGS.get(tag) is None:
-                        refusal = _Refused(line, f"YAML tag {_short_tag(tag)!r} is not allowed: facts files hold "
+                        refusal = _Refused(line, f"YAML tag {shown(_short_tag(tag))} is not allowed: facts files hold "
                                                  "only text, numbers, true/false, null, lists and mappings")
                     elif _PLAIN_TAGS[tag] is not node_kind:
-                        refusal = _Refused(line, f"YAML tag {_short_tag(tag)!r} does not fit a {node_kind.id}")
+                        refusal = _Refused(line, f"YAML tag {shown(_short_tag(tag))} does not fit a {node_kind.id}")
                     building = refusal is None
                 if kind is yaml.ScalarEvent:
                     value = self._scalar(tag, event) if building else None
                     if isinstance(value, _Refused):
+                        value.field = _field(stack)
                         refusal, building = value, False
                 else:
                     if kind is yaml.MappingStartEvent:
@@ -142,9 +144,9 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 key_line = line if line is not None else value.line
                 if not isinstance(value, str):
                     # Every key in a facts file is a field or file name; `1:`, `~:` or `yes:` are typos.
-                    refusal = _Refused(key_line, f"a key must be a name, not {value!r}")
+                    refusal = _Refused(key_line, f"a key must be a name, not {shown(value)}")
                 elif value in container:
-                    refusal = _Refused(key_line, f"duplicate key {value!r} (first at line {container.lines[value]})")
+                    refusal = _Refused(key_line, f"duplicate key {shown(value)} (first at line {container.lines[value]})")
                 else:
                     parent[1], parent[2], parent[3] = value, key_line, False
             else:
@@ -169,13 +171,19 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
             return None
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         try:
-            return self.yaml_constructors[tag](self, node)
+            value = self.yaml_constructors[tag](self, node)
         except (ValueError, KeyError):  # an explicit tag on text it cannot read: `!!int abc`
-            return _Refused(event.start_mark.line + 1, f"cannot read {event.value!r} as {_short_tag(tag)}")
+            return _Refused(event.start_mark.line + 1, f"cannot read {shown(event.value)} as {shown(_short_tag(tag))[1:-1]}")
+        if tag == _INT or tag == _FLOAT:
+            problem = number_problem(event.value, value)
+            if problem is not None:
+                return _Refused(event.start_mark.line + 1, problem)
+        return value
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
-_STR, _NULL, _TIMESTAMP, _MERGE = (_YAML_TAG + t for t in ("str", "null", "timestamp", "merge"))
+_STR, _NULL, _TIMESTAMP, _MERGE, _INT, _FLOAT = (
+    _YAML_TAG + t for t in ("str", "null", "timestamp", "merge", "int", "float"))
 # Every tag plain YAML resolves to, and the kind of node it may carry. Anything else (`!!python/...`,
 # `!!binary`, `!!set`, `!custom`) is refused before a constructor could run.
 _PLAIN_TAGS: dict[str, type] = {
@@ -185,6 +193,69 @@ _PLAIN_TAGS: dict[str, type] = {
 }
 _NODE_KINDS = {yaml.ScalarEvent: yaml.ScalarNode, yaml.SequenceStartEvent: yaml.SequenceNode,
                yaml.MappingStartEvent: yaml.MappingNode}
+
+
+# A number is written as in JSON (`17`, `-2.5`, `6.02e+23`), or is .inf or .nan (which the checks
+# refuse where a figure belongs). YAML 1.1 also reads octal (`017` is 15), hexadecimal, binary,
+# base 60 (`1:30` is 90), `1_000`, `+5`, `1.` and `.5`, and any number of digits: each of those is
+# refused with the way to write it, so that no figure ever differs from what its writer meant.
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_SPECIAL = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_OCTAL = re.compile(r"[-+]?0[0-9_]+")  # YAML 1.1's octal, and 08 or 09, which it reads as text
+_KINDS = (("0x", "hexadecimal"), ("0b", "binary"), (":", "base 60 (as for times)"))
+# Whole numbers up to 2**53 are exact in a float, the type every figure is kept in.
+EXACT_LIMIT = 2**53
+
+
+def number_problem(text: str, value: float) -> str | None:
+    """Why `text`, which YAML reads as the number `value`, cannot be taken as written; None if it can."""
+    problem = _number_problem(text, value)
+    if problem is not None and len(text) > QUOTE_LIMIT:  # a thousand digits: never echo them all
+        problem = problem.replace(text, text[: QUOTE_LIMIT - 1] + "…")
+    return problem
+
+
+def _number_problem(text: str, value: float) -> str | None:
+    if _SPECIAL.fullmatch(text):
+        return None
+    quoted = f'or "{text}" in quotes for text'
+    if not _DECIMAL.fullmatch(text):
+        if _OCTAL.fullmatch(text):
+            meant = text.replace("_", "").lstrip("+").replace("-0", "-").lstrip("0").rstrip("-") or "0"
+            return f"{text} is octal to YAML 1.1 and would be read as {value!r}; write {meant}, {quoted}"
+        kind = next((f" is {name} and" for mark, name in _KINDS if mark in text.lower()), "")
+        return f"{text}{kind} would be read as {value!r}; write {value!r}, {quoted}"
+    if text.startswith("-") and value == 0:
+        return f"{text} is a negative zero; write 0, {quoted}"
+    if "." not in text and "e" not in text.lower():
+        if abs(int(text)) <= EXACT_LIMIT:
+            return None
+        return (f"{text} is beyond the whole numbers a figure keeps exactly (up to {EXACT_LIMIT:,}) and would "
+                f"be read as {int(float(text))}; write it in a larger unit (12.3 billion), {quoted}")
+    from decimal import Decimal  # only for numbers with a point or an exponent
+
+    number = float(text)
+    if number != number or number in (float("inf"), float("-inf")):
+        return f"{text} is beyond the numbers a figure can hold; write it in a larger unit, {quoted}"
+    if Decimal(text) == Decimal(repr(number)):
+        return None
+    return (f"{text} has more significant digits than a figure keeps (about 15) and would be read as "
+            f"{number!r}; round it, {quoted}")
+
+
+def _field(stack: list[list[Any]]) -> str | None:
+    """Where the node being read sits, as `quantity.amount`: inside its record, as store names fields."""
+    parts: list[str | int] = []
+    for container, key, _, key_expected in stack:
+        if type(container) is LineList:
+            parts.append(len(container))
+        elif key_expected:
+            break  # the node is itself a key
+        else:
+            parts.append(key)
+    if len(parts) > 2 and isinstance(parts[0], str) and isinstance(parts[1], int):
+        parts = parts[2:]  # every facts file is `kind:` and a list of records
+    return field_path(parts) or None
 
 
 def _short_tag(tag: str) -> str:
@@ -207,15 +278,7 @@ def _decode(path: Path, data: bytes) -> str:
 def read_yaml(path: Path, display: str | None = None) -> Any:
     """Parse one YAML document; every failure becomes an AllianceError naming file and line."""
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise AllianceError(
-                Problem(f"file is too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes per file)", name)
-            )
-        data = path.read_bytes()
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot read file: {e.strerror or e}", name)) from None
+    data = read_limited(path, MAX_FILE_BYTES, name)
     text = _decode(Path(name), data)
     conflict = _CONFLICT_MARKER.search(text)
     if conflict:
@@ -226,7 +289,7 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
     try:
         return loader.get_single_data()
     except _Refused as e:
-        raise AllianceError(Problem(e.message, name, e.line)) from None
+        raise AllianceError(Problem(e.message, name, e.line, e.field)) from None
     except yaml.MarkedYAMLError as e:
         raise AllianceError(_syntax_problem(e, name, text)) from None
     except yaml.reader.ReaderError as e:

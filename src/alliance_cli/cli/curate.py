@@ -292,7 +292,7 @@ def diff(
     from ..curate.diff import diff as compare
     from ..curate.diff import load_version
     from ..formats import diff as render
-    from ..formats.json import _dumps
+    from ..formats.json import dumps
     from ..store import resolve_facts_dir
 
     facts_dir = resolve_facts_dir(_state.facts)
@@ -302,7 +302,7 @@ def diff(
     if fmt is OutputFormat.markdown:
         write_stdout(render.markdown(changes))
     elif fmt is OutputFormat.json:
-        write_stdout(_dumps(render.document(changes), indent=2) + "\n")
+        write_stdout(dumps(render.document(changes), indent=2) + "\n")
     elif fmt is OutputFormat.table or (fmt is None and sys.stdout.isatty()):
         from rich.console import Console
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,7 @@ def check_with(facts_dir: Path, changed: Appended) -> Dataset:
     The check runs on a temporary copy (links to the other files, the changed file in full);
     problems are reported under the real file names.
     """
+    from ..files import is_inside
     from ..store import CLAIMS_DIR, _display, check
 
     with tempfile.TemporaryDirectory(prefix="alliance-add-") as tmp:
@@ -165,7 +167,10 @@ def check_with(facts_dir: Path, changed: Appended) -> Dataset:
         for entry in [*facts_dir.iterdir(), *(facts_dir / CLAIMS_DIR).iterdir()]:
             rel = entry.relative_to(facts_dir)
             if entry.is_file() and not (stage / rel).exists():
-                (stage / rel).symlink_to(entry.resolve())
+                if is_inside(entry, facts_dir):
+                    shutil.copyfile(entry, stage / rel)
+                else:  # a link leading out of the facts directory: refused in the copy as it is in place
+                    (stage / rel).symlink_to(entry.resolve())
         target = stage / changed.path.relative_to(facts_dir)
         target.unlink(missing_ok=True)
         target.write_text(changed.text, encoding="utf-8")

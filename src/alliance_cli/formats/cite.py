@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 from ..model import Citation, Claim, Dataset, Source, parse_partial_date
-from .view import status_text
+from .json import dumps
+from .view import status_text, visible
 
 # CSL item types (https://docs.citationstyles.org/en/stable/specification.html#appendix-iii-types)
 _CSL_TYPE = {
@@ -17,7 +15,21 @@ _CSL_TYPE = {
     "podcast": "broadcast",
     "report": "report",
 }
-_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+# Text in a BibTeX field, as LaTeX that prints it as written. BibTeX counts every brace, escaped or
+# not (`\{` still opens a group to it), so braces become commands with no lone brace in them; the
+# backslash becomes one too, so data cannot run a LaTeX command (`\input /etc/passwd`).
+_BIBTEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    **{ch: "\\" + ch for ch in "&%$#_"},
+}
+_BIBTEX_TABLE = str.maketrans(_BIBTEX)
+# What a URL may hold as it is (RFC 3986); anything else, braces, backslashes, spaces and controls
+# included, is percent-encoded, which names the same address.
+_URL_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
 
 
 def _keys(claim: Claim) -> list[str]:
@@ -56,30 +68,42 @@ def csl_item(key: str, cit: Citation, source: Source) -> dict:
 
 def csl_json(dataset: Dataset, claim: Claim) -> str:
     items = [csl_item(key, c, dataset.sources[c.source]) for key, c in zip(_keys(claim), claim.citations)]
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    return dumps(items, indent=2) + "\n"  # exact, and inert on a terminal, as every JSON output is
 
 
-def _bib(text: str) -> str:
-    return _BIBTEX_SPECIAL.sub(r"\\\1", text)
+def bibtex_text(text: str) -> str:
+    """Text for a BibTeX field: braces balanced, no command from the data, controls shown as escapes.
+
+    BibTeX reads any run of white space as one space, so a line break is written as a space (a blank
+    line would end a paragraph in LaTeX, in the middle of an entry).
+    """
+    return visible(text).replace("\n", " ").translate(_BIBTEX_TABLE)
+
+
+def bibtex_url(url: str) -> str:
+    """A URL for a BibTeX field: the same address, with nothing in it that BibTeX or LaTeX acts on."""
+    from urllib.parse import quote
+
+    return quote(url, safe=_URL_SAFE)
 
 
 def bibtex(dataset: Dataset, claim: Claim) -> str:
     entries = []
     for key, cit in zip(_keys(claim), claim.citations):
         source = dataset.sources[cit.source]
-        fields = [("title", "{" + _bib(source.title) + "}")]
+        fields = [("title", "{" + bibtex_text(source.title) + "}")]
         if source.byline:
-            fields.append(("author", "{" + _bib(source.byline) + "}"))
+            fields.append(("author", "{" + bibtex_text(source.byline) + "}"))
         if source.outlet:
-            fields.append(("howpublished", _bib(source.outlet)))
+            fields.append(("howpublished", bibtex_text(source.outlet)))
         if source.published:
             year, month, _ = parse_partial_date(source.published)
             fields.append(("year", str(year)))
             if month:
                 fields.append(("month", str(month)))
         if source.url:
-            fields.append(("url", source.url))
-        fields.append(("note", _bib(_quoted(cit, source))))
+            fields.append(("url", bibtex_url(source.url)))
+        fields.append(("note", bibtex_text(_quoted(cit, source))))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         entries.append(f"@misc{{{key},\n{body}\n}}\n")
     return "\n".join(entries)
@@ -97,4 +121,5 @@ def text(dataset: Dataset, claim: Claim) -> str:
         lines.append(f"    “{cit.quote}”")
         if cit.note:
             lines.append(f"    Note: {cit.note}")
-    return "\n".join(lines) + "\n"
+    # For pasting, piped or not: controls and bidi overrides are shown as escapes, as in plain output.
+    return visible("\n".join(lines)) + "\n"

@@ -26,7 +26,8 @@ def document(view: Listing) -> dict[str, Any]:
     }
 
 
-def _dumps(value: Any, indent: int | None = None) -> str:
+def dumps(value: Any, indent: int | None = None) -> str:
+    """JSON text that reads back exactly, and is inert on a terminal (no raw C1 or bidi controls)."""
     # ensure_ascii=False keeps text readable, but then DEL, C1 controls and bidi overrides would go
     # out raw (json escapes only C0). As \u escapes they are the same string to any JSON reader and
     # inert on a terminal. allow_nan=False: NaN is not JSON (validation refuses it anyway).
@@ -35,20 +36,20 @@ def _dumps(value: Any, indent: int | None = None) -> str:
 
 
 def listing(view: Listing) -> str:
-    return _dumps(document(view), indent=2) + "\n"
+    return dumps(document(view), indent=2) + "\n"
 
 
 def rows(view: Rows) -> str:
     if view.document is not None:
-        return _dumps(view.document, indent=2) + "\n"
-    return _dumps({view.key: [dict(zip(view.columns, row)) for row in view.rows]}, indent=2) + "\n"
+        return dumps(view.document, indent=2) + "\n"
+    return dumps({view.key: [dict(zip(view.columns, row)) for row in view.rows]}, indent=2) + "\n"
 
 
 def listing_lines(view: Listing) -> str:
-    return "".join(_dumps(record(c)) + "\n" for c in view.claims)
+    return "".join(dumps(record(c)) + "\n" for c in view.claims)
 
 
 def rows_lines(view: Rows) -> str:
     if view.document is not None:
-        return _dumps(view.document) + "\n"
-    return "".join(_dumps(dict(zip(view.columns, row))) + "\n" for row in view.rows)
+        return dumps(view.document) + "\n"
+    return "".join(dumps(dict(zip(view.columns, row))) + "\n" for row in view.rows)

@@ -10,12 +10,20 @@ from .view import Listing, Rows, lint_text, scalar, source_line, status_text, vi
 # raw HTML and entities, math, strikethrough, and the pipe that ends a table cell. CommonMark
 # shows any ASCII punctuation after a backslash as itself.
 _INLINE = re.compile(r"([\\`*_\[\]<>&~$|])")
+# GitHub also links bare addresses: `www.`, `https://` and e-mail addresses (with or without
+# `mailto:`). A backslash before the `.` or `:` stops the first two; e-mail links are found after
+# escapes are read, so an empty HTML comment (invisible when rendered) keeps `@` apart instead.
+_WWW = re.compile(r"(?i)(www)\.")
+
+
+def _unlinked(text: str) -> str:
+    return _WWW.sub(r"\1\\.", text).replace("://", "\\://").replace("@", "<!-- -->@")
 
 
 def _cell(text: object) -> str:
     # Data is shown, never rendered: escape what Markdown would act on, keep controls visible,
     # and turn a newline (which would end the table row) into <br>.
-    return _INLINE.sub(r"\\\1", visible(str(scalar(text)))).replace("\n", "<br>")
+    return _unlinked(_INLINE.sub(r"\\\1", visible(str(scalar(text))))).replace("\n", "<br>")
 
 
 def listing(view: Listing) -> str:

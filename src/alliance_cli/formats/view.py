@@ -11,8 +11,9 @@ from ..model import Citation, Claim, Dataset, DatasetInfo, Entity, Source
 from ..query import Figures
 
 # C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
-# text display in an order other than the one it is stored in ("Trojan Source").
-UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# text display in an order other than the one it is stored in ("Trojan Source"), plus lone
+# surrogates, which only a file name that is not UTF-8 (`caf\xe9`) brings and no terminal can show.
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # The same, less the tabs and line ends (LF or CRLF) that lay out a whole document.
 _UNSAFE_INSIDE_LAYOUT = re.compile(f"(?!\t|\r\n){UNSAFE.pattern}")
 
@@ -120,9 +121,14 @@ def reading(value: Any) -> str:
     return str(scalar(value))
 
 
+# Whole numbers up to 2**53 are exact in a float; past it, int() would add digits the data never had.
+_EXACT = 2**53
+
+
 def number(x: float | None) -> float | int | None:
-    """2000.0 as 2000: figures read as written, while 12.5 stays 12.5."""
-    return int(x) if x is not None and x.is_integer() else x
+    """2000.0 as 2000: figures read as written, while 12.5 stays 12.5 and 6.02e+23 stays a float
+    (as an int it would be 601999999999999995805696, digits the data never had)."""
+    return int(x) if x is not None and x.is_integer() and abs(x) <= _EXACT else x
 
 
 def entity_name(dataset: Dataset, entity_id: str) -> str:
@@ -168,8 +174,16 @@ def quantity_text(claim: Claim) -> str:
 
 
 def _figure(x: float | None) -> str:
-    """1234567 as 1,234,567 and 244.8 as 244.8: every digit the data has, none it lacks."""
-    return "" if x is None else f"{number(x):,}"
+    """1234567 as 1,234,567, 244.8 as 244.8 and 6.02e+23 as 602,000,000,000,000,000,000,000: every
+    digit the data has, none it lacks (a figure is the shortest decimal that reads back as its float,
+    which yamlfile makes sure is the number as written)."""
+    if x is None:
+        return ""
+    if "e" not in repr(x):
+        return f"{number(x):,}"
+    from decimal import Decimal  # only for a figure far from 1: 6.02e+23 or 1e-07
+
+    return f"{Decimal(repr(x)):,f}"
 
 
 def treaty_text(claim: Claim) -> str:

@@ -1,0 +1,118 @@
+"""`cite`: hostile source fields come out of BibTeX, CSL-JSON and text exactly as data, checked
+by parsing the BibTeX back with a real parser (pybtex) and comparing every field with the input."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import unquote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pybtex.database import parse_string
+
+from alliance_cli.formats import cite
+from alliance_cli.formats.view import visible
+from alliance_cli.model import Citation, Claim, Dataset, Source
+from test_properties import FUZZ
+
+HOSTILE = [
+    "https://x.example/}, publisher = {Evil Press}, x = {",
+    r"\input /etc/hostname",
+    "a lone { brace",
+    "a lone } brace",
+    "}{ reversed",
+    r"\{ escaped \} braces \\ and \\\\",
+    "100% & $5 #1 under_score ~tilde^caret",
+    '"quoted" @misc{x, title={y}}',
+    "Red \x1b[31mtext\x1b[0m, bell \x07, RLO \u202eevil\u202c, NUL \x00, CR \r end",
+    "line one\nline two",
+    "café Ünïcödé 日本語",
+]
+# The LaTeX commands bibtex_text writes, back to the characters they print.
+_LATEX = {r"\textbackslash{}": "\\", r"\textbraceleft{}": "{", r"\textbraceright{}": "}",
+          r"\textasciitilde{}": "~", r"\textasciicircum{}": "^", **{"\\" + ch: ch for ch in "&%$#_"}}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in sorted(_LATEX, key=len, reverse=True)))
+
+
+def _printed(latex: str) -> str:
+    return _LATEX_RE.sub(lambda m: _LATEX[m.group()], latex)
+
+
+def _spaced(text: str) -> str:
+    """Text as BibTeX reads it: any run of white space is one space."""
+    return " ".join(text.split())
+
+
+def _dataset(text: str, url: str | None = None) -> tuple[Dataset, Claim]:
+    source = Source(id="evil-source", title=text, kind="article", archive="evil.txt", sha256="0" * 64,
+                    outlet=text, byline=text, published="2024-06", url=url if url is not None else text)
+    claim = Claim(id="evil-claim", kind="trade", parties=("ruritania",), statement=text,
+                  citations=(Citation("evil-source", text, text),))
+    return Dataset.of((claim,), {source.id: source}, {}), claim
+
+
+def _parsed_fields(bib: str) -> dict[str, str]:
+    entries = parse_string(bib, "bibtex").entries
+    assert list(entries) == ["evil-source:evil-claim"]  # one entry: nothing was injected before or after
+    entry = entries["evil-source:evil-claim"]
+    fields = {name.lower(): value for name, value in entry.fields.items()}
+    fields.update({role.lower(): " and ".join(str(p) for p in people) for role, people in entry.persons.items()})
+    return fields
+
+
+def _check(text: str, url: str) -> None:
+    ds, claim = _dataset(text, url)
+    fields = _parsed_fields(cite.bibtex(ds, claim))
+    assert sorted(fields) == ["author", "howpublished", "month", "note", "title", "url", "year"]
+    shown = _spaced(visible(text))
+    assert _spaced(_printed(fields["title"].removeprefix("{").removesuffix("}"))) == shown
+    assert _spaced(_printed(fields["author"].removeprefix("{").removesuffix("}"))) == shown
+    assert _spaced(_printed(fields["howpublished"])) == shown
+    assert _spaced(_printed(fields["note"])) == _spaced(visible(cite._quoted(claim.citations[0], ds.sources["evil-source"])))
+    assert unquote(fields["url"]) == url and not re.search(r"[{}\\\s]", fields["url"])
+    assert (fields["year"], fields["month"]) == ("2024", "6")
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_bibtex_keeps_hostile_text_as_data(text):
+    _check(text, url=text)
+
+
+def test_a_url_cannot_add_a_field():
+    ds, claim = _dataset("Title", "https://x.example/}, publisher = {Evil Press}, x = {")
+    bib = cite.bibtex(ds, claim)
+    assert "  url = {https://x.example/%7D,%20publisher%20=%20%7BEvil%20Press%7D,%20x%20=%20%7B},\n" in bib
+    assert "publisher" not in _parsed_fields(bib)
+
+
+def test_a_backslash_never_reaches_latex_as_a_command():
+    ds, claim = _dataset(r"\input /etc/hostname")
+    bib = cite.bibtex(ds, claim)
+    assert "  title = {{\\textbackslash{}input /etc/hostname}},\n" in bib
+    assert "\\input" not in bib
+
+
+@FUZZ
+@given(text=st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40),
+       url=st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40))
+def test_bibtex_of_any_text_parses_back_to_that_text(text, url):
+    _check(text, url)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_csl_json_is_exact_and_inert(text):
+    ds, claim = _dataset(text)
+    out = cite.csl_json(ds, claim)
+    item = json.loads(out)[0]
+    assert (item["title"], item["container-title"], item["author"], item["URL"]) == (text, text, [{"literal": text}], text)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
+
+
+def test_cite_text_shows_controls_as_escapes(run, monkeypatch):
+    ds, claim = _dataset(HOSTILE[8], url="https://x.example/\x1b]8;;https://evil.example\x07link")
+    out = cite.text(ds, claim)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
+    assert "Red \\x1b[31mtext\\x1b[0m, bell \\x07, RLO \\u202eevil\\u202c, NUL \\x00, CR \\x0d end" in out
+    assert "https://x.example/\\x1b]8;;https://evil.example\\x07link" in out
