@@ -51,11 +51,13 @@ def test_export_csv_parses_back_with_fixed_header(run):
     assert tuple(rows[0]) == CLAIM_COLUMNS
     assert len(rows) == 5
     pact = next(r for r in rows if r["id"] == "borduria-pact-2023")
-    assert pact["parties"] == "ruritania; borduria"
-    assert pact["treaty_obligations"] == "defense"
+    assert pact["parties"] == '["ruritania", "borduria"]'
+    assert pact["treaty_obligations"] == '["defense"]'
     assert pact["treaty_mutual_defense"] == "true"
     assert pact["source_count"] == "2"
-    assert pact["sources"] == "alpha-report; beta-bulletin"
+    assert pact["sources"] == '["alpha-report", "beta-bulletin"]'
+    assert pact["notes"] == '[null, "The bulletin gives the year only."]'
+    assert (pact["asserted_by"], pact["related"]) == ("[]", "[]")
     troops = next(r for r in rows if r["id"] == "borduria-troops-500")
     assert (troops["date"], troops["quantity_amount"], troops["quantity_unit"], troops["quantity_approximate"]) == (
         "2024-10", "500", "troops", "true",
@@ -74,7 +76,7 @@ def test_export_csv_neutralizes_formulas_but_not_numbers(run, facts_copy):
     assert result.exit_code == 0, result.stderr
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert rows["borduria-trade-2023"]["statement"] == "'=HYPERLINK(\"http://evil\")"
-    assert rows["borduria-trade-2021"]["quotes"] == "'@SUM(A1)"
+    assert rows["borduria-trade-2021"]["quotes"] == '["@SUM(A1)"]'  # an array is never a formula
     assert rows["borduria-trade-2023"]["quantity_amount"] == "12.5"
 
 

@@ -145,8 +145,9 @@ def test_valid_claims_survive_yaml_model_json_and_csv(facts, claim):
     assert cells["id"] == claim.id and cells["kind"] == claim.kind and cells["status"] == claim.status
     assert (cells["date"], cells["end"]) == (claim.date or "", claim.end or "")
     assert cells["statement"] == claim.statement
-    assert cells["parties"] == "; ".join(claim.parties)
-    assert cells["quotes"] == "; ".join(c.quote for c in claim.citations)
+    assert json.loads(cells["parties"]) == list(claim.parties)
+    assert json.loads(cells["quotes"]) == [c.quote for c in claim.citations]
+    assert json.loads(cells["notes"]) == [c.note for c in claim.citations]
     assert cells["quantity_unit"] == (q.unit if q else "")
     assert (float(cells["quantity_amount"]) if q else None) == (q.amount if q else None)
     assert cells["treaty_name"] == (t.name or "" if t else "") and cells["treaty_place"] == (t.place or "" if t else "")

@@ -14,7 +14,9 @@ _INLINE = re.compile(r"([\\`*_\[\]<>&~$|])")
 
 def _cell(text: object) -> str:
     # Data is shown, never rendered: escape what Markdown would act on, keep controls visible,
-    # and turn a newline (which would end the table row) into <br>.
+    # and turn a newline (which would end the table row) into <br>. Several values: a line each.
+    if isinstance(text, (list, tuple)):
+        return "<br>".join(_cell(t) for t in text)
     return _INLINE.sub(r"\\\1", visible("" if text is None else str(text))).replace("\n", "<br>")
 
 

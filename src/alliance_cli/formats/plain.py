@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from .view import Listing, Rows, one_line, quantity_text, status_text, treaty_text, when
+from .view import Listing, Rows, json_array, one_line, quantity_text, status_text, treaty_text, when
 
 
 def _line(*fields: object) -> str:
-    return "\t".join(one_line("" if f is None else str(f)) for f in fields) + "\n"
+    return "\t".join(one_line(_field(f)) for f in fields) + "\n"
+
+
+def _field(value: object) -> str:
+    if value is None:
+        return ""
+    return json_array(value) if isinstance(value, (list, tuple)) else str(value)
 
 
 def listing(view: Listing) -> str:

@@ -153,6 +153,13 @@ def source_line(source: Source) -> str:
     return f"{source.title}{outlet} ({', '.join(bits)})"
 
 
+def json_array(values: list[Any] | tuple[Any, ...]) -> str:
+    """Several values in one cell or field, unambiguously (CSV and plain): `["a; b", "c"]`."""
+    import json
+
+    return json.dumps(list(values), ensure_ascii=False)
+
+
 def record(value: Claim | Source | Entity) -> dict[str, Any]:
     """A model as plain JSON-ready data: every field, tuples as lists, nothing added."""
     return dataclasses.asdict(value)
@@ -172,8 +179,8 @@ def figures_rows(view: Figures) -> Rows:
             q = c.quantity
             assert q is not None
             rows.append((s.name, c.date, number(q.amount), q.unit, number(q.lower), number(q.upper), q.approximate,
-                         status_text(view.dataset, c), c.id, "; ".join(cit.source for cit in c.citations),
-                         " | ".join(cit.quote for cit in c.citations)))
+                         status_text(view.dataset, c), c.id, [cit.source for cit in c.citations],
+                         [cit.quote for cit in c.citations]))
     columns = ("series", "date", "amount", "unit", "lower", "upper", "approximate", "status", "claim", "sources",
                "quotes")
     return Rows(columns, rows, title="Figures", key="figures")
