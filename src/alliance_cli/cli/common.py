@@ -235,6 +235,55 @@ def write_atomically(name: str, data: bytes) -> None:
         raise
 
 
+def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> None:
+    """Write files into a new folder beside `name`, then swap it in: `name` is never left half-written.
+
+    An existing folder is replaced only if it is empty or a previous export (it holds a file named
+    `marker`), so that a typo cannot wipe a folder of the user's own.
+    """
+    import shutil
+    import tempfile
+
+    from ..errors import Problem
+
+    path = Path(name.rstrip("/" + os.sep) or name)
+    if path.exists() and not path.is_dir():
+        raise AllianceError(Problem("is a file: give a folder to write to", name))
+    if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
+        raise AllianceError(Problem(f"folder is not empty and holds no {marker}: refusing to replace it", name))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    except OSError as e:
+        raise AllianceError(Problem(f"cannot write: {e.strerror or e}", name)) from None
+    old = tmp.with_name(tmp.name + ".old")
+    try:
+        for file_name, data in files.items():
+            with open(tmp / file_name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp / file_name, 0o666 & ~_umask())
+        # mkdtemp makes the folder private (0700): give it an existing folder's mode, or a new one's.
+        os.chmod(tmp, _file_mode(path) if path.is_dir() else 0o777 & ~_umask())
+        if path.is_dir():
+            os.replace(path, old)
+        os.replace(tmp, path)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not path.exists():
+            os.replace(old, path)  # put the previous export back
+        if isinstance(e, OSError):
+            raise AllianceError(Problem(f"cannot write: {e.strerror or e}", name)) from None
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _file_mode(path: Path) -> int:
     """An existing file's permissions, or what a new file gets: 0o666 less the umask."""
     import stat
@@ -242,9 +291,7 @@ def _file_mode(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
 
 
 # ---- completion ----------------------------------------------------------------------------

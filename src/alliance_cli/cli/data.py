@@ -27,6 +27,7 @@ from .common import (
     command,
     emit,
     write_atomically,
+    write_folder_atomically,
     write_stdout,
     _complete_claims,
     _dataset,
@@ -102,7 +103,8 @@ def schema(
 @command()
 def export(
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl or sqlite (plain and markdown work too).",
+        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl, sqlite or datapackage (a folder of CSV "
+                                                          "files with a Table Schema each; plain and markdown work too).",
                                    case_sensitive=False)
     ] = OutputFormat.json,
     output: OutputOption = None,
@@ -111,7 +113,7 @@ def export(
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
 ) -> None:
-    """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines or SQLite.
+    """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines, SQLite or a Data Package.
 
     Example: alliance export --format csv --output claims.csv
     """
@@ -127,6 +129,13 @@ def export(
         from ..formats.sqlite import database
 
         write_atomically(output, database(Listing(ds, chosen, everything=everything)))
+        return
+    if fmt is OutputFormat.datapackage:
+        if output is None or str(output) == "-":
+            raise UsageError("--format datapackage writes a folder: give --output DIR")
+        from ..formats.datapackage import package
+
+        write_folder_atomically(output, package(Listing(ds, chosen, everything=everything)), "datapackage.json")
         return
     emit(Listing(ds, chosen, everything=everything), fmt, output, bom=excel and fmt is OutputFormat.csv)
 

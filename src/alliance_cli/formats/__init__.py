@@ -20,6 +20,11 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
     markdown = "markdown"
     sqlite = "sqlite"  # a database file: `export --format sqlite --output FILE` only
+    datapackage = "datapackage"  # a folder: `export --format datapackage --output DIR` only
+
+
+# Formats that write files of their own rather than text: only `export --output` makes them.
+FILE_FORMATS = {OutputFormat.sqlite: "a database file", OutputFormat.datapackage: "a folder"}
 
 
 # Which module and functions render each format (a listing of claims, a table of rows). Modules are
@@ -35,8 +40,9 @@ _FORMATTERS = {
 
 
 def _formatters(fmt: OutputFormat) -> tuple[Callable[[Listing], Any], Callable[[Rows], Any]]:
-    if fmt is OutputFormat.sqlite:
-        raise UsageError("--format sqlite writes a database file: use `alliance export --format sqlite --output FILE`")
+    if fmt in FILE_FORMATS:
+        raise UsageError(f"--format {fmt.value} writes {FILE_FORMATS[fmt]}: "
+                         f"use `alliance export --format {fmt.value} --output {'DIR' if fmt is OutputFormat.datapackage else 'FILE'}`")
     module_name, listing, rows = _FORMATTERS[fmt]  # test_every_format_has_a_formatter keeps this exhaustive
     module = import_module(f".{module_name}", __name__)
     return getattr(module, listing), getattr(module, rows)

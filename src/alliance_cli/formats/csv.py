@@ -56,11 +56,12 @@ def write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([neutralize(h) for h in header])
     for row in rows:
-        writer.writerow([neutralize(_cell(v)) for v in row])
+        writer.writerow([neutralize(cell(v)) for v in row])
     return buf.getvalue()
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
+    """A value as a CSV cell: empty for None, true/false, a JSON array for several values."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -153,6 +153,11 @@ def source_line(source: Source) -> str:
     return f"{source.title}{outlet} ({', '.join(bits)})"
 
 
+def dataset_info(dataset: Dataset) -> Any:
+    """The dataset's title, version, licence and maintainers (facts/dataset.yaml), or None without one."""
+    return getattr(dataset, "info", None)
+
+
 def json_array(values: list[Any] | tuple[Any, ...]) -> str:
     """Several values in one cell or field, unambiguously (CSV and plain): `["a; b", "c"]`."""
     import json
