@@ -126,9 +126,15 @@ def export(
     if fmt is OutputFormat.sqlite:
         if output is None or str(output) == "-":
             raise UsageError("--format sqlite writes a database file: give --output FILE")
-        from ..formats.sqlite import database
+        import json
 
-        write_atomically(output, database(Listing(ds, chosen, everything=everything)))
+        from ..formats.sqlite import database, metadata, metadata_path
+
+        listing = Listing(ds, chosen, everything=everything)
+        write_atomically(output, database(listing))
+        # For `datasette claims.db -m claims.metadata.json`: title, licence, what each column holds.
+        text = json.dumps(metadata(listing, output), ensure_ascii=False, indent=2) + "\n"
+        write_atomically(metadata_path(output), text.encode("utf-8"))
         return
     if fmt is OutputFormat.datapackage:
         if output is None or str(output) == "-":

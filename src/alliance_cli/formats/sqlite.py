@@ -1,11 +1,19 @@
-"""A SQLite database of the claims, with keys, that opens as it is in sqlite3 or Datasette."""
+"""A SQLite database of the claims, with keys, that opens as it is in sqlite3 or Datasette.
+
+For Datasette it has full-text indexes named as sqlite-utils names them (`claims_fts` over the
+claims, `citations_fts` over the quotes and notes: Datasette finds them by their `content=`), two
+views that join parties, sources and citations for browsing, and a metadata file (`metadata()`)
+with the dataset's title, licence and a description of every table and column.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
+from typing import Any
 
-from .view import Listing
+from .view import Listing, dataset_info
 
 SCHEMA = """
 CREATE TABLE sources (
@@ -35,6 +43,31 @@ CREATE TABLE related_claims (
   claim_id TEXT NOT NULL REFERENCES claims(id), related_id TEXT NOT NULL,
   PRIMARY KEY (claim_id, related_id)
 );
+"""
+
+# Porter stemming, so that a search for "drone" finds "drones" too. External content: the text is
+# stored once, in the tables; Datasette asks the index only for rowids.
+SEARCH_AND_VIEWS = """
+CREATE VIRTUAL TABLE claims_fts USING fts5(statement, treaty_name, content="claims", tokenize="porter unicode61");
+CREATE VIRTUAL TABLE citations_fts USING fts5(quote, note, content="citations", tokenize="porter unicode61");
+INSERT INTO claims_fts(claims_fts) VALUES ('rebuild');
+INSERT INTO citations_fts(citations_fts) VALUES ('rebuild');
+CREATE VIEW claims_with_parties AS
+SELECT c.id, c.date, c."end", c.kind, c.statement, c.status,
+  (SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id
+     WHERE p.claim_id = c.id AND p.role = 'party' ORDER BY p.position)) AS parties,
+  (SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id
+     WHERE p.claim_id = c.id AND p.role = 'asserted_by' ORDER BY p.position)) AS asserted_by,
+  (SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id
+     WHERE p.claim_id = c.id AND p.role = 'denied_by' ORDER BY p.position)) AS denied_by,
+  (SELECT count(*) FROM citations WHERE claim_id = c.id) AS citations,
+  (SELECT json_group_array(title) FROM (SELECT DISTINCT s.title FROM citations ci JOIN sources s ON s.id = ci.source_id
+     WHERE ci.claim_id = c.id)) AS sources
+FROM claims c;
+CREATE VIEW citations_with_sources AS
+SELECT ci.claim_id, ci.position + 1 AS number, c.statement, c.status, s.title AS source, s.outlet, s.published,
+  ci.quote, ci.note, s.url
+FROM citations ci JOIN claims c ON c.id = ci.claim_id JOIN sources s ON s.id = ci.source_id;
 """
 
 
@@ -77,3 +110,54 @@ def _fill(db: sqlite3.Connection, view: Listing) -> None:
         db.executemany("INSERT INTO citations VALUES (?,?,?,?,?)",
                        [(c.id, i, cit.source, cit.quote, cit.note) for i, cit in enumerate(c.citations)])
         db.executemany("INSERT INTO related_claims VALUES (?,?)", [(c.id, r) for r in c.related])
+    db.executescript(SEARCH_AND_VIEWS)
+
+
+def metadata_path(database_path: str) -> str:
+    """Where the metadata goes: `claims.db` -> `claims.metadata.json`, beside it."""
+    path = Path(database_path)
+    return str(path.with_name(f"{path.stem}.metadata.json"))
+
+
+# Columns the database has but the data package splits into tables of their own.
+_COLUMNS = {
+    "claims": {"treaty_obligations": "The treaty's obligations (ATOP vocabulary), as a JSON array.",
+               "quantity_approximate": "1 when the source gives the figure as approximate.",
+               "treaty_mutual_defense": "1 or 0: whether it has a mutual defense clause; empty when the sources "
+                                        "do not say."},
+    "related_claims": {},
+}
+_VIEWS = {
+    "claims_with_parties": ("Each claim with the names of its parties, of who asserts and who denies it (JSON arrays), "
+                            "its number of citations and the titles of its sources.", {}),
+    "citations_with_sources": ("Each citation, numbered within its claim, with the claim's statement and the source's "
+                               "title, outlet and date.", {"number": "The citation's number within its claim, from 1."}),
+}
+
+
+def metadata(view: Listing, database_path: str) -> dict[str, Any]:
+    """Datasette's metadata: the dataset's title, description, licence and source, and what each table
+    and column holds (the data package's descriptions, for the tables the two share)."""
+    from .datapackage import TABLES
+
+    tables: dict[str, Any] = {}
+    for table in TABLES:
+        if table.name == "treaty_obligations":
+            continue  # a JSON column of claims here
+        columns = {f.name: f.description for f in table.fields if f.name != "is_treaty"}
+        columns.update(_COLUMNS.get(table.name, {}))
+        tables[table.name] = {"description": table.description, "columns": columns}
+    tables["claims"].update(fts_table="claims_fts", fts_pk="rowid")
+    tables["citations"].update(fts_table="citations_fts", fts_pk="rowid")
+    for name, (description, columns) in _VIEWS.items():
+        tables[name] = {"description": description, "columns": columns}
+    for hidden in ("claims_fts", "citations_fts"):
+        tables[hidden] = {"hidden": True}
+    info = dataset_info(view.dataset)
+    out: dict[str, Any] = {"title": info.title if info else "alliance-cli dataset"}
+    if info:
+        out.update(description=info.description, license=info.licence.title or info.licence.name,
+                   license_url=info.licence.url)
+    out.update(source="The archived texts in the sources table, each quoted verbatim by its citations",
+               about="alliance-cli", databases={Path(database_path).stem: {"tables": tables}})
+    return out
