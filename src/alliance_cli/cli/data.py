@@ -103,8 +103,9 @@ def schema(
 @command()
 def export(
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl, sqlite or datapackage (a folder of CSV "
-                                                          "files with a Table Schema each; plain and markdown work too).",
+        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl, html (one page), sqlite, or "
+                                                          "datapackage (a folder: a CSV per table, a Table Schema each); "
+                                                          "plain and markdown work too.",
                                    case_sensitive=False)
     ] = OutputFormat.json,
     output: OutputOption = None,
@@ -113,12 +114,12 @@ def export(
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
 ) -> None:
-    """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines, SQLite or a Data Package.
+    """Every claim (or those matching the filters), with citations: CSV, JSON, JSON Lines, HTML, SQLite or a Data Package.
 
     Example: alliance export --format csv --output claims.csv
     """
     if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
+        raise UsageError("export writes data: choose --format csv, json, jsonl, html, sqlite, datapackage, plain or markdown")
     ds = _dataset()
     filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
     chosen = _limited(filters.apply(ds), limit)

@@ -19,6 +19,7 @@ class OutputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    html = "html"  # one self-contained page
     sqlite = "sqlite"  # a database file: `export --format sqlite --output FILE` only
     datapackage = "datapackage"  # a folder: `export --format datapackage --output DIR` only
 
@@ -36,6 +37,7 @@ _FORMATTERS = {
     OutputFormat.json: ("json", "listing", "rows"),
     OutputFormat.jsonl: ("json", "listing_lines", "rows_lines"),
     OutputFormat.markdown: ("markdown", "listing", "rows"),
+    OutputFormat.html: ("html", "listing", "rows"),
 }
 
 
