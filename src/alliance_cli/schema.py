@@ -1,12 +1,14 @@
-"""JSON Schema of the facts files, generated from the models by pydantic."""
+"""JSON Schema of the facts files and of the tool's JSON output, generated from the models by pydantic."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 
+from typing import Any
+
 from .errors import UsageError
-from .model import Claim, Entity, Source
+from .model import SOURCE_KINDS, Claim, Entity, Source
 
 
 @dataclass
@@ -27,20 +29,104 @@ class EntitiesFile:
     entities: list[Entity]
 
 
+@dataclass
+class ExportDocument:
+    """`export --format json`, and `--format json` of show, claims, timeline, treaties, claim and source."""
+
+    __pydantic_config__ = {"extra": "forbid"}
+    schema_version: str
+    claims: list[Claim]
+    sources: list[Source]
+    entities: list[Entity]
+    entity: Entity | None = None  # show: the entity the profile is about
+    source: Source | None = None  # source: the source whose claims these are
+
+
 FILES = {"claims": ClaimsFile, "sources": SourcesFile, "entities": EntitiesFile}
+OUTPUTS = ("export", "export-jsonl")
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 _DATE_FIELDS = {"date", "end", "signed", "published"}
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def json_schema(kind: str) -> str:
     from pydantic import TypeAdapter
 
+    if kind in OUTPUTS:
+        return json.dumps(output_schema(kind), indent=2)
     if kind not in FILES:
-        raise UsageError(f"no schema for {kind!r}; choose claims, sources or entities")
+        raise UsageError(f"no schema for {kind!r}; choose {', '.join([*FILES, *OUTPUTS])}")
     schema = TypeAdapter(FILES[kind]).json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$schema"] = _DRAFT
     for definition in schema.get("$defs", {}).values():
         for name, prop in definition.get("properties", {}).items():
             if name in _DATE_FIELDS:
                 prop["anyOf"] = [{"type": "string", "pattern": DATE_PATTERN}, {"type": "integer"}, {"type": "null"}]
     return json.dumps(schema, indent=2)
+
+
+def output_schema(kind: str) -> dict[str, Any]:
+    """What the tool prints as JSON: the export document (`export`), whose $defs also describe the
+    tables that sources, about, figures and `claims --count-by` print, or one JSON Lines record.
+
+    Stricter than the facts files' schema: in output every member is always present (null when
+    empty), and dates are always text.
+    """
+    from pydantic import TypeAdapter
+
+    from .formats.json import SCHEMA_VERSION
+
+    schema = TypeAdapter(ExportDocument).json_schema(mode="serialization")
+    defs = schema.pop("$defs")
+    for definition in defs.values():
+        definition["required"] = list(definition["properties"])
+        for name, prop in definition["properties"].items():
+            if name in _DATE_FIELDS:
+                prop.pop("default", None)
+                prop["anyOf"] = [{"type": "string", "pattern": DATE_PATTERN}, {"type": "null"}]
+    version = {"const": SCHEMA_VERSION, "description": "The version of this shape of output: the minor number "
+                                                      "grows when a member is added, the major when one changes."}
+    schema["properties"].update(
+        schema_version=version,
+        entity={"$ref": "#/$defs/Entity", "description": "`show`: the entity the profile is about."},
+        source={"$ref": "#/$defs/Source", "description": "`source`: the source whose claims these are."},
+    )
+    schema["required"] = ["schema_version", "claims", "sources", "entities"]
+    for name, (key, description, columns) in _TABLES.items():
+        defs[name] = _table(version, key, description, columns)
+    if kind == "export-jsonl":
+        return {"$schema": _DRAFT, "title": "A line of `export --format jsonl`: one claim",
+                "$ref": "#/$defs/Claim", "$defs": defs}
+    return {"$schema": _DRAFT, **schema, "title": "alliance-cli JSON output", "$defs": defs}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_TEXT = {"type": "string"}
+_TEXTS = {"type": "array", "items": _TEXT}
+_DATE = _nullable({"type": "string", "pattern": DATE_PATTERN})
+_TABLES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "SourcesTable": ("sources", "`alliance sources --format json`: each source and how many claims cite it.", {
+        "id": _TEXT, "title": _TEXT, "outlet": _nullable(_TEXT), "kind": {"enum": list(SOURCE_KINDS)},
+        "claims": {"type": "integer", "minimum": 0}}),
+    "AboutTable": ("about", "`alliance about --format json`: what the dataset is, item by item.", {
+        "item": _TEXT, "value": _TEXT}),
+    "FiguresTable": ("figures", "`alliance figures --format json`: one row per figure, with its sources and quotes.", {
+        "series": _TEXT, "date": _DATE, "amount": {"type": "number"}, "unit": _TEXT,
+        "lower": _nullable({"type": "number"}), "upper": _nullable({"type": "number"}), "approximate": {"type": "boolean"},
+        "status": _TEXT, "claim": _TEXT, "sources": _TEXTS, "quotes": _TEXTS}),
+    "CountsTable": ("counts", "`alliance claims --count-by FIELD --format json`: the value of FIELD and its count.", {
+        "claims": {"type": "integer", "minimum": 1}}),
+}
+
+
+def _table(version: dict[str, Any], key: str, description: str, columns: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"type": "object", "properties": columns, "required": list(columns)}
+    if key == "counts":  # one more member, named after --count-by (kind, party, status, source or year)
+        row.update(minProperties=2, maxProperties=2, additionalProperties={"type": ["string", "integer"]})
+    else:
+        row["additionalProperties"] = False
+    return {"type": "object", "description": description, "additionalProperties": False, "required": ["schema_version", key],
+            "properties": {"schema_version": version, key: {"type": "array", "items": row}}}

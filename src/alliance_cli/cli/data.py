@@ -89,9 +89,11 @@ def verify(
 
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.")] = "claims",
+    kind: Annotated[str, typer.Argument(help="A facts file (claims, sources or entities), or the JSON output: "
+                                             "export (every JSON document; tables in its $defs) or export-jsonl.")] = "claims",
 ) -> None:
-    """Print the JSON Schema of one kind of facts file, for editors that validate YAML as you type.
+    """Print the JSON Schema of one kind of facts file (for editors that validate YAML as you type), or of
+    the JSON the tool prints (`schema export`), whose `schema_version` says which shape it is.
 
     Example: alliance schema claims > claims.schema.json
     """

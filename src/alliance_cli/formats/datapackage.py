@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import CLAIM_KINDS, STATUSES, Claim, Entity, Source
+from ..model import CLAIM_KINDS, ENTITY_KINDS, OBLIGATIONS, SOURCE_KINDS, STATUSES, Claim, Entity, Source
 from ..schema import DATE_PATTERN
 from .csv import cell
 from .view import Listing, dataset_info, json_array, number
@@ -23,9 +23,6 @@ from .view import Listing, dataset_info, json_array, number
 PROFILE = "tabular-data-package"
 _DATE = {"pattern": DATE_PATTERN.strip("^$")}  # Table Schema patterns match the whole value already
 _ROLES = ("party", "asserted_by", "denied_by")
-_OBLIGATIONS = ("defense", "offense", "neutrality", "nonaggression", "consultation")
-_SOURCE_KINDS = ("article", "blog-post", "essay", "slideshow", "podcast", "report")
-_ENTITY_KINDS = ("country", "organization", "armed-group", "person")
 
 
 @dataclass(frozen=True)
@@ -176,7 +173,7 @@ OBLIGATIONS = Table(
     (
         _id("claim_id", "The treaty claim."),
         _position("obligation"),
-        _enum("obligation", "defense, offense, neutrality, nonaggression or consultation.", _OBLIGATIONS),
+        _enum("obligation", "defense, offense, neutrality, nonaggression or consultation.", OBLIGATIONS),
     ),
     ("claim_id", "position"), (("claim_id", "claims", "id"),),
     lambda view: ((c.id, i, o) for c in view.claims if c.treaty for i, o in enumerate(c.treaty.obligations)),
@@ -206,7 +203,7 @@ SOURCES = Table(
         _id("id", "The source's id."),
         Field("title", "string", "Its title.", True),
         Field("outlet", "string", "Who published it."),
-        _enum("kind", "article, blog-post, essay, slideshow, podcast or report.", _SOURCE_KINDS),
+        _enum("kind", "article, blog-post, essay, slideshow, podcast or report.", SOURCE_KINDS),
         Field("byline", "string", "Its author or authors, as credited."),
         Field("published", "string", "When it was published: YYYY, YYYY-MM or YYYY-MM-DD.", constraints=_DATE),
         Field("url", "string", "Where it was published."),
@@ -225,7 +222,7 @@ ENTITIES = Table(
     (
         _id("id", "The entity's id."),
         Field("name", "string", "Its name.", True),
-        _enum("kind", "country, organization, armed-group or person.", _ENTITY_KINDS),
+        _enum("kind", "country, organization, armed-group or person.", ENTITY_KINDS),
         Field("iso2", "string", "ISO 3166-1 alpha-2 code, for a country.", constraints={"pattern": "[A-Z]{2}"}),
         Field("iso3", "string", "ISO 3166-1 alpha-3 code, for a country.", constraints={"pattern": "[A-Z]{3}"}),
         Field("aliases", "string", "Other names it goes by, as a JSON array of text.", True),

@@ -7,6 +7,10 @@ from typing import Any
 
 from .view import UNSAFE, Listing, Rows, record
 
+# The shape of every JSON document the tool prints (`alliance schema export` describes it): the
+# minor number grows when a member is added, the major one when a member changes or goes.
+SCHEMA_VERSION = "1.0"
+
 
 def document(view: Listing) -> dict[str, Any]:
     """Claims, and the sources and entities they cite or name (all of them for a full export)."""
@@ -14,6 +18,7 @@ def document(view: Listing) -> dict[str, Any]:
     source_ids = {cit.source for c in view.claims for cit in c.citations}
     entity_ids = {e for c in view.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
     return {
+        "schema_version": SCHEMA_VERSION,
         **view.meta,
         "claims": [record(c) for c in view.claims],
         "sources": [record(s) for s in ds.sources.values() if view.everything or s.id in source_ids],
@@ -34,7 +39,8 @@ def listing(view: Listing) -> str:
 
 
 def rows(view: Rows) -> str:
-    return _dumps({view.key: [dict(zip(view.columns, row)) for row in view.rows]}, indent=2) + "\n"
+    document = {"schema_version": SCHEMA_VERSION, view.key: [dict(zip(view.columns, row)) for row in view.rows]}
+    return _dumps(document, indent=2) + "\n"
 
 
 def listing_lines(view: Listing) -> str:
