@@ -88,4 +88,4 @@ def test_the_schema_refuses_what_the_output_never_is(run):
 def test_schema_of_an_unknown_kind_names_every_kind(run):
     result = run("schema", "exports")
     assert (result.exit_code, result.stderr) == (
-        2, "error: no schema for 'exports'; choose claims, sources, entities, export, export-jsonl\n")
+        2, "error: no schema for 'exports'; choose claims, sources, entities, dataset, export, export-jsonl\n")

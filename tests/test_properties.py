@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from alliance_cli.errors import AllianceError
-from alliance_cli.formats import OutputFormat, render
+from alliance_cli.formats import FILE_FORMATS, OutputFormat, render
 from alliance_cli.formats import csv as csv_format
 from alliance_cli.formats import json as json_format
+from alliance_cli.formats.datapackage import package
+from alliance_cli.formats.sqlite import database
 from alliance_cli.formats.view import UNSAFE, Listing, Rows, visible
 from alliance_cli.model import CLAIM_KINDS, STATUSES, Citation, Claim, Quantity, Treaty
 from alliance_cli.store import check, load
@@ -165,8 +167,10 @@ def _assert_clean(facts: Path) -> None:
             assert p.file and p.message and (p.line is None or p.line >= 1)
         return
     listing = Listing(dataset, list(dataset.claims), "title", everything=True)
-    for fmt in (f for f in OutputFormat if f is not OutputFormat.sqlite):  # sqlite writes a file
+    for fmt in (f for f in OutputFormat if f not in FILE_FORMATS):
         render(listing, fmt)
+    database(listing)  # the formats that write files
+    package(listing)
 
 
 @FUZZ
@@ -238,7 +242,7 @@ def test_random_yaml_syntax_loads_or_fails_cleanly(facts, source):
 @given(value=st.text(max_size=40))
 def test_json_text_is_exact_and_inert(value):
     dumped = json_format.rows(Rows(("v",), [(value,)]))
-    assert json.loads(dumped) == {"rows": [{"v": value}]}
+    assert json.loads(dumped) == {"schema_version": "1.0", "rows": [{"v": value}]}
     assert UNSAFE.search(dumped) is None
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-
 from typing import Any
 
 from .errors import UsageError
-from .model import SOURCE_KINDS, Claim, Entity, Source
+from .model import SOURCE_KINDS, Claim, DatasetInfo, Entity, Source
 
 
 @dataclass
@@ -30,11 +29,18 @@ class EntitiesFile:
 
 
 @dataclass
+class DatasetFile:
+    __pydantic_config__ = {"extra": "forbid"}
+    dataset: DatasetInfo
+
+
+@dataclass
 class ExportDocument:
     """`export --format json`, and `--format json` of show, claims, timeline, treaties, claim and source."""
 
     __pydantic_config__ = {"extra": "forbid"}
     schema_version: str
+    dataset: DatasetInfo | None  # the dataset's title, version and licence (null without a dataset.yaml)
     claims: list[Claim]
     sources: list[Source]
     entities: list[Entity]
@@ -42,7 +48,7 @@ class ExportDocument:
     source: Source | None = None  # source: the source whose claims these are
 
 
-FILES = {"claims": ClaimsFile, "sources": SourcesFile, "entities": EntitiesFile}
+FILES = {"claims": ClaimsFile, "sources": SourcesFile, "entities": EntitiesFile, "dataset": DatasetFile}
 OUTPUTS = ("export", "export-jsonl")
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 _DATE_FIELDS = {"date", "end", "signed", "published"}
@@ -91,7 +97,7 @@ def output_schema(kind: str) -> dict[str, Any]:
         entity={"$ref": "#/$defs/Entity", "description": "`show`: the entity the profile is about."},
         source={"$ref": "#/$defs/Source", "description": "`source`: the source whose claims these are."},
     )
-    schema["required"] = ["schema_version", "claims", "sources", "entities"]
+    schema["required"] = ["schema_version", "dataset", "claims", "sources", "entities"]
     for name, (key, description, columns) in _TABLES.items():
         defs[name] = _table(version, key, description, columns)
     if kind == "export-jsonl":

@@ -31,8 +31,7 @@ from .common import (
     write_stdout,
     _complete_claims,
     _dataset,
-    _filters,
-    _limited,
+    _select,
     _report,
     _state,
     _stderr,
@@ -89,8 +88,9 @@ def verify(
 
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="A facts file (claims, sources or entities), or the JSON output: "
-                                             "export (every JSON document; tables in its $defs) or export-jsonl.")] = "claims",
+    kind: Annotated[str, typer.Argument(help="A facts file (claims, sources, entities or dataset), or the JSON "
+                                             "output: export (every JSON document; tables in its $defs) or "
+                                             "export-jsonl.")] = "claims",
 ) -> None:
     """Print the JSON Schema of one kind of facts file (for editors that validate YAML as you type), or of
     the JSON the tool prints (`schema export`), whose `schema_version` says which shape it is.
@@ -123,8 +123,8 @@ def export(
     if fmt is OutputFormat.table:
         raise UsageError("export writes data: choose --format csv, json, jsonl, html, sqlite, datapackage, plain or markdown")
     ds = _dataset()
-    filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
-    chosen = _limited(filters.apply(ds), limit)
+    chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
+                     sort=None, limit=limit)
     everything = len(chosen) == len(ds.claims)
     if fmt is OutputFormat.sqlite:
         if output is None or str(output) == "-":

@@ -27,8 +27,8 @@ from .common import (
     _complete_entities,
     _complete_sources,
     _dataset,
-    _filters,
     _limited,
+    _select,
     _state,
 )
 
@@ -85,16 +85,16 @@ def claims(
 
     Example: alliance claims --party north-korea --kind arms --contested
     """
-    from ..query import count_by as facet, sort_key
+    from ..query import count_by as facet
 
     ds = _dataset()
-    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
+    filters = (party, kind, status, source, since, until, year, search, contested, single_source)
     if count_by:
         # Count every matching claim; --limit then keeps the first N rows of counts.
-        rows = facet(chosen, count_by)
+        rows = facet(_select(ds, *filters, sort=None), count_by)
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
-    chosen = _limited(sorted(chosen, key=sort_key), limit)
+    chosen = _select(ds, *filters, limit=limit)
     emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
 
 
@@ -109,11 +109,8 @@ def timeline(
 
     Example: alliance timeline --party china
     """
-    from ..query import sort_key
-
     ds = _dataset()
-    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
-    chosen = _limited(sorted(chosen, key=sort_key), limit)
+    chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source, limit=limit)
     emit(Listing(ds, chosen, title="Timeline", by_year="oldest"), fmt)
 
 
@@ -129,7 +126,7 @@ def treaties(
     from ..query import sort_key
 
     ds = _dataset()
-    chosen = _filters(ds, party, ["treaty"], since=since, until=until, year=year).apply(ds)
+    chosen = _select(ds, party, ["treaty"], since=since, until=until, year=year, sort=None)
     # Newest first, undated last: the order the year headings show, so citations number down the page.
     dated = sorted((c for c in chosen if c.date), key=sort_key, reverse=True)
     chosen = dated + [c for c in chosen if not c.date]
@@ -186,13 +183,12 @@ def about(fmt: FormatOption = None) -> None:
 
     Example: alliance about
     """
-    from .. import DATASET_DATE
     from ..query import about_rows
     from ..store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
-    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about"), fmt)
+    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
+    emit(Rows(("item", "value"), rows, title="About the dataset", key="about"), fmt)
 
 
 @command()
@@ -204,6 +200,6 @@ def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOptio
     from ..query import series
 
     ds = _dataset()
-    chosen = _filters(ds, party, kind).apply(ds)
+    chosen = _select(ds, party, kind, sort=None)
     emit(series(ds, chosen), fmt)
 

@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import CLAIM_KINDS, ENTITY_KINDS, OBLIGATIONS, SOURCE_KINDS, STATUSES, Claim, Entity, Source
+from ..model import CLAIM_KINDS, ENTITY_KINDS, OBLIGATIONS, SOURCE_KINDS, STATUSES, Claim, DatasetInfo, Entity, Source
 from ..schema import DATE_PATTERN
 from .csv import cell
-from .view import Listing, dataset_info, json_array, number
+from .view import Listing, json_array, number
 
 PROFILE = "tabular-data-package"
+UNTITLED = "Untitled dataset (its facts directory has no dataset.yaml)"
 _DATE = {"pattern": DATE_PATTERN.strip("^$")}  # Table Schema patterns match the whole value already
 _ROLES = ("party", "asserted_by", "denied_by")
 
@@ -252,7 +253,7 @@ def package(view: Listing) -> dict[str, bytes]:
         # Every related claim is in the package (always so for a full export): say so, and let a validator check it.
         resources[TABLES.index(RELATED)]["schema"]["foreignKeys"].append(
             {"fields": "related_id", "reference": {"resource": "claims", "fields": "id"}})
-    descriptor = {"profile": PROFILE, **_identity(dataset_info(view.dataset)), "resources": resources}
+    descriptor = {"profile": PROFILE, **_identity(view.dataset.info), "resources": resources}
     descriptor["sources"] = [
         {"title": s.title, **({"path": s.url} if s.url else {})}
         for s in view.dataset.sources.values() if s.id in cited
@@ -261,17 +262,15 @@ def package(view: Listing) -> dict[str, bytes]:
     return files
 
 
-def _identity(info: Any) -> dict[str, Any]:
+def _identity(info: DatasetInfo | None) -> dict[str, Any]:
     """The package's name, title, version, licence and maintainers, from the dataset's own description."""
-    from .. import __version__
-
     out: dict[str, Any] = {"name": "alliance-cli-claims"}
     if info is None:
-        return {**out, "title": "alliance-cli dataset", "version": __version__}
+        return {**out, "title": UNTITLED}
     out.update(title=info.title, description=info.description, version=info.version)
     licence = info.licence
     out["licenses"] = [{"name": licence.name, "path": licence.url, **({"title": licence.title} if licence.title else {})}]
     out["contributors"] = [{"title": m, "role": "maintainer"} for m in info.maintainers]
-    if getattr(info, "homepage", None):
+    if info.homepage:
         out["homepage"] = info.homepage
     return out

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..model import Citation, Claim, Dataset, Source
-from .view import Listing, Rows, dataset_info, entity_name, json_array, quantity_text, treaty_text, visible, when
+from ..query import citation
+from .datapackage import UNTITLED
+from .view import Listing, Rows, entity_name, json_array, quantity_text, treaty_text, visible, when
 
 STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --rule: #d6d6d6; --alleged: #8a4b00;
@@ -122,21 +124,19 @@ def _claim(ds: Dataset, claim: Claim, numbered: list[tuple[int, Citation]]) -> s
 
 
 def cite_as(ds: Dataset) -> str:
-    """How to cite the dataset: its title, version, date and licence, and the sources too."""
-    info = dataset_info(ds)
-    if info is None:
-        return f"alliance-cli dataset (alliance-cli {__version__}). Cite the original sources too."
-    return (f"{info.title}, version {info.version} ({info.date}), {', '.join(info.maintainers)}; "
-            f"licence {info.licence.name}. Cite the original sources too.")
+    """How to cite the dataset (as `alliance about` says), and the sources too."""
+    if ds.info is None:
+        return f"A facts directory without a dataset.yaml, read with alliance-cli {__version__}. Cite the original sources too."
+    return f"{citation(ds.info)} Cite the original sources too: each claim's are listed under it."
 
 
 _MADE_WITH = f"<p>Made with alliance-cli {_h(__version__)}.</p>"
 
 
 def _footer(ds: Dataset) -> str:
-    info = dataset_info(ds)
-    title = info.title if info else "alliance-cli dataset"
-    version = f"version {info.version} of {info.date}" if info else f"alliance-cli {__version__}"
+    info = ds.info
+    title = info.title if info else UNTITLED
+    version = f"version {info.version} of {info.date}" if info else "no version"
     licence = ""
     if info:
         url = _url(info.licence.url)
@@ -170,7 +170,7 @@ def _page(title: str, subtitle: str | None, body: str, footer: str) -> str:
 
 def listing(view: Listing) -> str:
     ds = view.dataset
-    info = dataset_info(ds)
+    info = ds.info
     by_claim: dict[str, list[tuple[int, Citation]]] = {c.id: [] for c in view.claims}
     for n, claim, cit in view.numbered_citations():
         by_claim[claim.id].append((n, cit))
@@ -183,7 +183,7 @@ def listing(view: Listing) -> str:
             out.append("</section>")
     if not view.claims:
         out.append("<p>No claims match.</p>")
-    title = view.title or (info.title if info else "alliance-cli dataset")
+    title = view.title or (info.title if info else "Claims")
     return _page(title, view.subtitle, "\n".join(out), _footer(ds))
 
 

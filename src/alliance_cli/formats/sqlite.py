@@ -13,9 +13,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .view import Listing, dataset_info
+from ..model import Dataset
+from .view import Listing
 
 SCHEMA = """
+CREATE TABLE dataset (
+  name TEXT PRIMARY KEY, value TEXT
+);
 CREATE TABLE sources (
   id TEXT PRIMARY KEY, title TEXT NOT NULL, outlet TEXT, kind TEXT NOT NULL, byline TEXT,
   published TEXT, url TEXT, cites TEXT NOT NULL, archive TEXT NOT NULL, sha256 TEXT NOT NULL
@@ -82,9 +86,24 @@ def database(view: Listing) -> bytes:
         db.close()
 
 
+def _dataset_rows(ds: Dataset) -> list[tuple[str, str | None]]:
+    """The dataset's identity as name/value rows (no rows but the tool's version without a dataset.yaml)."""
+    from .. import __version__
+
+    rows: list[tuple[str, str | None]] = []
+    info = ds.info
+    if info is not None:
+        rows += [("title", info.title), ("description", info.description), ("version", info.version),
+                 ("date", info.date), ("licence", info.licence.name), ("licence_title", info.licence.title),
+                 ("licence_url", info.licence.url), ("maintainers", json.dumps(list(info.maintainers), ensure_ascii=False)),
+                 ("homepage", info.homepage)]
+    return [*rows, ("tool_version", f"alliance-cli {__version__}")]
+
+
 def _fill(db: sqlite3.Connection, view: Listing) -> None:
     ds = view.dataset
     db.executescript(SCHEMA)
+    db.executemany("INSERT INTO dataset VALUES (?,?)", _dataset_rows(ds))
     db.executemany(
         "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)",
         [(s.id, s.title, s.outlet, s.kind, s.byline, s.published, s.url, json.dumps(list(s.cites)), s.archive, s.sha256)
@@ -138,7 +157,7 @@ _VIEWS = {
 def metadata(view: Listing, database_path: str) -> dict[str, Any]:
     """Datasette's metadata: the dataset's title, description, licence and source, and what each table
     and column holds (the data package's descriptions, for the tables the two share)."""
-    from .datapackage import TABLES
+    from .datapackage import TABLES, UNTITLED
 
     tables: dict[str, Any] = {}
     for table in TABLES:
@@ -149,12 +168,15 @@ def metadata(view: Listing, database_path: str) -> dict[str, Any]:
         tables[table.name] = {"description": table.description, "columns": columns}
     tables["claims"].update(fts_table="claims_fts", fts_pk="rowid")
     tables["citations"].update(fts_table="citations_fts", fts_pk="rowid")
+    tables["dataset"] = {"description": "The dataset's identity, a row per item: title, description, version, date, "
+                                        "licence, maintainers (a JSON array), homepage, and the tool's version.",
+                         "columns": {"name": "The item.", "value": "Its value."}}
     for name, (description, columns) in _VIEWS.items():
         tables[name] = {"description": description, "columns": columns}
     for hidden in ("claims_fts", "citations_fts"):
         tables[hidden] = {"hidden": True}
-    info = dataset_info(view.dataset)
-    out: dict[str, Any] = {"title": info.title if info else "alliance-cli dataset"}
+    info = view.dataset.info
+    out: dict[str, Any] = {"title": info.title if info else UNTITLED}
     if info:
         out.update(description=info.description, license=info.licence.title or info.licence.name,
                    license_url=info.licence.url)

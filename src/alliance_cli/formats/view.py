@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Citation, Claim, Dataset, Entity, Source
+from ..model import Citation, Claim, Dataset, DatasetInfo, Entity, Source
 from ..query import Figures
 
 # C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
@@ -153,11 +153,6 @@ def source_line(source: Source) -> str:
     return f"{source.title}{outlet} ({', '.join(bits)})"
 
 
-def dataset_info(dataset: Dataset) -> Any:
-    """The dataset's title, version, licence and maintainers (facts/dataset.yaml), or None without one."""
-    return getattr(dataset, "info", None)
-
-
 def json_array(values: list[Any] | tuple[Any, ...]) -> str:
     """Several values in one cell or field, unambiguously (CSV and plain): `["a; b", "c"]`."""
     import json
@@ -165,7 +160,7 @@ def json_array(values: list[Any] | tuple[Any, ...]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
 
-def record(value: Claim | Source | Entity) -> dict[str, Any]:
+def record(value: Claim | Source | Entity | DatasetInfo) -> dict[str, Any]:
     """A model as plain JSON-ready data: every field, tuples as lists, nothing added."""
     return dataclasses.asdict(value)
 
