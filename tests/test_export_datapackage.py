@@ -73,6 +73,14 @@ def test_datapackage_of_the_shipped_dataset_is_valid_and_lossless(run, tmp_path,
     report = _validate(out)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     assert _rebuild(out) == load(shipped_facts_dir()).claims
+    descriptor = json.loads((out / "datapackage.json").read_text())
+    info = load(shipped_facts_dir()).info
+    assert (descriptor["title"], descriptor["version"], descriptor["description"]) == (
+        info.title, info.version, info.description)
+    assert descriptor["licenses"] == [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                                       "title": "Creative Commons Attribution 4.0 International"}]
+    assert descriptor["contributors"] == [{"title": m, "role": "maintainer"} for m in info.maintainers]
+    assert len(descriptor["sources"]) == 5 and all(s["title"] for s in descriptor["sources"])
     notes = [r["note"] for r in _read(out, "citations") if r["claim_id"] == "russia-iran-treaty-2025"]
     assert notes == ["", "", "The text names the agreement only generically; see also its section heading.",
                      "Section heading."]
@@ -83,6 +91,8 @@ def test_datapackage_describes_every_table(run, tmp_path):
     run("export", "-f", "datapackage", "-o", str(out))
     descriptor = json.loads((out / "datapackage.json").read_text())
     assert descriptor["profile"] == "tabular-data-package"
+    assert descriptor["title"] == "Untitled dataset (its facts directory has no dataset.yaml)"  # the mini set has none
+    assert "licenses" not in descriptor and "version" not in descriptor
     assert [r["name"] for r in descriptor["resources"]] == TABLES
     assert descriptor["sources"] == [{"title": "Alpha Report"},
                                      {"title": "Beta Bulletin"}]

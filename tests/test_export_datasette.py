@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from datasette.utils import detect_fts
 
-from alliance_cli.store import shipped_facts_dir
+from alliance_cli.store import load, shipped_facts_dir
 
 
 def _free_port() -> int:
@@ -91,9 +91,14 @@ def test_datasette_searches_facets_and_shows_the_metadata(datasette, run, monkey
 
     metadata = _get(f"{datasette}/-/metadata.json")
     assert metadata["databases"]["claims"]["tables"]["claims"]["fts_table"] == "claims_fts"
+    info = load(shipped_facts_dir()).info
+    assert (metadata["title"], metadata["description"]) == (info.title, info.description)
+    assert (metadata["license"], metadata["license_url"]) == (
+        "Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/")
     with urllib.request.urlopen(f"{datasette}/claims/claims", timeout=10) as response:
         page = response.read().decode()
     assert 'name="_search"' in page
+    assert 'href="https://creativecommons.org/licenses/by/4.0/">Creative Commons Attribution 4.0 International</a>' in page
     assert 'data-column-description="The claim in the curators&#39; words; the quotes in citations support it."' in page
 
 

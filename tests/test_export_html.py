@@ -3,6 +3,7 @@ by a real browser (headless Chromium)."""
 
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from alliance_cli.store import load
+from alliance_cli.store import load, shipped_facts_dir
 from conftest import MINI
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -104,6 +105,19 @@ def test_hostile_text_stays_text(run, facts_copy):
     assert f"“{BREAKOUT}”" in page.text_by_id["borduria-trade-2023"]
     assert "(javascript:alert(document.cookie))" in page.text_by_id["cite-1"]  # shown, not linked
     assert "</title><style>body{display:none}</style>" in page.text_by_id["cite-2"]
+
+
+def test_footer_names_the_dataset_its_version_and_how_to_cite_it(run, monkeypatch):
+    monkeypatch.setenv("ALLIANCE_FACTS", str(shipped_facts_dir()))
+    page = run("show", "iran", "-f", "html").stdout
+    footer = page[page.index("<footer>"):]
+    info = load(shipped_facts_dir()).info
+    assert (f"<strong>{html.escape(info.title)}</strong>, version {info.version} of {info.date}. Licence: "
+            '<a href="https://creativecommons.org/licenses/by/4.0/">Creative Commons Attribution 4.0 International</a>'
+            ) in footer
+    cite = run("about").stdout.split("cite as\t")[1].split(" Cite the original")[0]
+    assert f"How to cite: {html.escape(cite)} Cite the original sources too" in footer
+    assert 'id="russia-iran-treaty-2025"' in page
 
 
 def test_show_country_as_html_to_stdout(run):
