@@ -54,7 +54,7 @@ footer > div { border-top: 2px solid var(--ink); padding-top: .75rem; }
   header, main, footer { max-width: none; padding: 0; }
   article { break-inside: avoid; }
   article:target { background: none; }
-  .contest { background: none; }
+  article.claim .contest { background: none; }
   a { color: inherit; text-decoration: none; }
   li a[href^="http"]::after { content: " <" attr(href) ">"; font-size: .85em; }
 }
