@@ -4,11 +4,15 @@ and from whose CSV files every claim is rebuilt exactly."""
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
 from pathlib import Path
 
 import frictionless
+import pytest
 
+from alliance_cli import cli
 from alliance_cli.model import Citation, Claim, Quantity, Treaty
 from alliance_cli.store import load, shipped_facts_dir
 from conftest import MINI
@@ -164,3 +168,32 @@ def test_datapackage_needs_a_folder(run, tmp_path):
     result = run("claims", "-f", "datapackage")
     assert result.exit_code == 2
     assert "alliance export --format datapackage --output DIR" in result.stderr
+
+
+def test_datapackage_into_a_missing_folder_is_one_line(run, tmp_path):
+    result = run("export", "-f", "datapackage", "-o", str(tmp_path / "missing" / "package"))
+    assert (result.exit_code, result.stderr) == (
+        1, f"{tmp_path / 'missing' / 'package'}: cannot write: No such file or directory\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("step,calls", [("fsync", 4), ("replace", 2)])
+def test_datapackage_failing_midway_leaves_the_previous_export(run, tmp_path, monkeypatch, step, calls):
+    # replace's second call is the one that swaps the new folder in, after the old one moved aside.
+    out = tmp_path / "package"
+    run("export", "-f", "datapackage", "--kind", "trade", "-o", str(out))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = getattr(cli.os, step)
+    seen = []
+
+    def fail_at_last(*args):
+        seen.append(args)
+        if len(seen) == calls:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args)
+
+    monkeypatch.setattr(cli.os, step, fail_at_last)
+    result = run("export", "-f", "datapackage", "-o", str(out))
+    assert (result.exit_code, result.stderr) == (1, f"{out}: cannot write: No space left on device\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["package"]

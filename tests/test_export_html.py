@@ -169,3 +169,15 @@ def test_chromium_renders_every_claim_and_citation(run, tmp_path, facts_copy):
             if cit.note:
                 assert f"Note: {cit.note}" in cited
     assert n == sum(len(c.citations) for c in ds.claims)
+
+
+def test_tables_as_html_escape_their_cells(run):
+    from conftest import FIXTURES
+
+    result = run("--facts", str(FIXTURES / "hostile"), "sources", "-f", "html")
+    assert result.exit_code == 0
+    page = Page(result.stdout)
+    cells = [t for t, _ in page.tags if t == "td"]
+    assert len(cells) == 5 and "a" not in {t for t, _ in page.tags}
+    assert ('<td>=HYPERLINK(&quot;https://evil.example&quot;,&quot;Click&quot;)</td>'
+            '<td>\\x1b]8;;https://evil.example\\x07Outlet\\x1b]8;;\\x07</td>') in result.stdout
