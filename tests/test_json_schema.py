@@ -89,3 +89,16 @@ def test_schema_of_an_unknown_kind_names_every_kind(run):
     result = run("schema", "exports")
     assert (result.exit_code, result.stderr) == (
         2, "error: no schema for 'exports'; choose claims, sources, entities, dataset, export, export-jsonl\n")
+
+
+def test_every_command_that_prints_json_is_checked_here():
+    from typer.main import get_command
+
+    printing_json = set()
+    for name, command in get_command(app).commands.items():
+        for param in command.params:
+            choices = getattr(param.type, "choices", None) or ()
+            if "--format" in getattr(param, "opts", ()) and "json" in [str(getattr(c, "value", c)) for c in choices]:
+                printing_json.add(name)
+    assert {"show", "export", "sources", "figures"} <= printing_json  # the detection finds them
+    assert printing_json - {args[0] for args, _ in COMMANDS} == set(), "add it to COMMANDS, with its schema"
