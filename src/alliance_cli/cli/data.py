@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AllianceError, UsageError
-from ..formats import OutputFormat
+from ..formats import FILE_FORMATS, OutputFormat
 from ..formats.view import Listing
 from .common import (
     ContestedOption,
@@ -126,27 +126,23 @@ def export(
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
                      sort=None, limit=limit)
     everything = len(chosen) == len(ds.claims)
+    listing = Listing(ds, chosen, everything=everything)
+    if fmt in FILE_FORMATS and (output is None or str(output) == "-"):
+        what, metavar = FILE_FORMATS[fmt]
+        raise UsageError(f"--format {fmt.value} writes {what}: give --output {metavar}")
     if fmt is OutputFormat.sqlite:
-        if output is None or str(output) == "-":
-            raise UsageError("--format sqlite writes a database file: give --output FILE")
-        import json
+        from ..formats.sqlite import database, metadata_file
 
-        from ..formats.sqlite import database, metadata, metadata_path
-
-        listing = Listing(ds, chosen, everything=everything)
         write_atomically(output, database(listing))
-        # For `datasette claims.db -m claims.metadata.json`: title, licence, what each column holds.
-        text = json.dumps(metadata(listing, output), ensure_ascii=False, indent=2) + "\n"
-        write_atomically(metadata_path(output), text.encode("utf-8"))
+        # Beside it, for `datasette claims.db -m claims.metadata.json`: title, licence, what each column holds.
+        write_atomically(*metadata_file(listing, output))
         return
     if fmt is OutputFormat.datapackage:
-        if output is None or str(output) == "-":
-            raise UsageError("--format datapackage writes a folder: give --output DIR")
         from ..formats.datapackage import package
 
-        write_folder_atomically(output, package(Listing(ds, chosen, everything=everything)), "datapackage.json")
+        write_folder_atomically(output, package(listing), "datapackage.json")
         return
-    emit(Listing(ds, chosen, everything=everything), fmt, output, bom=excel and fmt is OutputFormat.csv)
+    emit(listing, fmt, output, bom=excel and fmt is OutputFormat.csv)
 
 
 class CiteFormat(str, Enum):

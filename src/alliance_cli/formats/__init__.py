@@ -25,7 +25,7 @@ class OutputFormat(str, Enum):
 
 
 # Formats that write files of their own rather than text: only `export --output` makes them.
-FILE_FORMATS = {OutputFormat.sqlite: "a database file", OutputFormat.datapackage: "a folder"}
+FILE_FORMATS = {OutputFormat.sqlite: ("a database file", "FILE"), OutputFormat.datapackage: ("a folder", "DIR")}
 
 
 # Which module and functions render each format (a listing of claims, a table of rows). Modules are
@@ -43,8 +43,8 @@ _FORMATTERS = {
 
 def _formatters(fmt: OutputFormat) -> tuple[Callable[[Listing], Any], Callable[[Rows], Any]]:
     if fmt in FILE_FORMATS:
-        raise UsageError(f"--format {fmt.value} writes {FILE_FORMATS[fmt]}: "
-                         f"use `alliance export --format {fmt.value} --output {'DIR' if fmt is OutputFormat.datapackage else 'FILE'}`")
+        what, metavar = FILE_FORMATS[fmt]
+        raise UsageError(f"--format {fmt.value} writes {what}: use `alliance export --format {fmt.value} --output {metavar}`")
     module_name, listing, rows = _FORMATTERS[fmt]  # test_every_format_has_a_formatter keeps this exhaustive
     module = import_module(f".{module_name}", __name__)
     return getattr(module, listing), getattr(module, rows)

@@ -132,10 +132,12 @@ def _fill(db: sqlite3.Connection, view: Listing) -> None:
     db.executescript(SEARCH_AND_VIEWS)
 
 
-def metadata_path(database_path: str) -> str:
-    """Where the metadata goes: `claims.db` -> `claims.metadata.json`, beside it."""
+def metadata_file(view: Listing, database_path: str) -> tuple[str, bytes]:
+    """Datasette's metadata file for the database: its name (`claims.db` -> `claims.metadata.json`,
+    beside it) and its bytes."""
     path = Path(database_path)
-    return str(path.with_name(f"{path.stem}.metadata.json"))
+    text = json.dumps(metadata(view, database_path), ensure_ascii=False, indent=2) + "\n"
+    return str(path.with_name(f"{path.stem}.metadata.json")), text.encode("utf-8")
 
 
 # Columns the database has but the data package splits into tables of their own.
