@@ -49,21 +49,23 @@ CREATE TABLE related_claims (
 );
 """
 
+
+def _names(role: str, column: str) -> str:
+    """A view column: the names of a claim's entities in one role, in order, as a JSON array."""
+    return (f"(SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id"
+            f" WHERE p.claim_id = c.id AND p.role = '{role}' ORDER BY p.position)) AS {column}")
+
+
 # Porter stemming, so that a search for "drone" finds "drones" too. External content: the text is
 # stored once, in the tables; Datasette asks the index only for rowids.
-SEARCH_AND_VIEWS = """
+SEARCH_AND_VIEWS = f"""
 CREATE VIRTUAL TABLE claims_fts USING fts5(statement, treaty_name, content="claims", tokenize="porter unicode61");
 CREATE VIRTUAL TABLE citations_fts USING fts5(quote, note, content="citations", tokenize="porter unicode61");
 INSERT INTO claims_fts(claims_fts) VALUES ('rebuild');
 INSERT INTO citations_fts(citations_fts) VALUES ('rebuild');
 CREATE VIEW claims_with_parties AS
 SELECT c.id, c.date, c."end", c.kind, c.statement, c.status,
-  (SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id
-     WHERE p.claim_id = c.id AND p.role = 'party' ORDER BY p.position)) AS parties,
-  (SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id
-     WHERE p.claim_id = c.id AND p.role = 'asserted_by' ORDER BY p.position)) AS asserted_by,
-  (SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id
-     WHERE p.claim_id = c.id AND p.role = 'denied_by' ORDER BY p.position)) AS denied_by,
+  {_names("party", "parties")}, {_names("asserted_by", "asserted_by")}, {_names("denied_by", "denied_by")},
   (SELECT count(*) FROM citations WHERE claim_id = c.id) AS citations,
   (SELECT json_group_array(title) FROM (SELECT DISTINCT s.title FROM citations ci JOIN sources s ON s.id = ci.source_id
      WHERE ci.claim_id = c.id)) AS sources
@@ -146,7 +148,6 @@ _COLUMNS = {
                "quantity_approximate": "1 when the source gives the figure as approximate.",
                "treaty_mutual_defense": "1 or 0: whether it has a mutual defense clause; empty when the sources "
                                         "do not say."},
-    "related_claims": {},
 }
 _VIEWS = {
     "claims_with_parties": ("Each claim with the names of its parties, of who asserts and who denies it (JSON arrays), "
