@@ -181,3 +181,10 @@ def test_tables_as_html_escape_their_cells(run):
     assert len(cells) == 5 and "a" not in {t for t, _ in page.tags}
     assert ('<td>=HYPERLINK(&quot;https://evil.example&quot;,&quot;Click&quot;)</td>'
             '<td>\\x1b]8;;https://evil.example\\x07Outlet\\x1b]8;;\\x07</td>') in result.stdout
+
+
+def test_related_claims_link_within_the_page(run):
+    page = run("export", "-f", "html", "--kind", "trade", "--year", "2023").stdout
+    assert '<p class="details">12.5 USD billion; related: borduria-trade-2021</p>' in page  # not on this page
+    page = run("export", "-f", "html", "--kind", "trade").stdout
+    assert '<p class="details">12.5 USD billion; related: <a href="#borduria-trade-2021">borduria-trade-2021</a></p>' in page

@@ -108,9 +108,13 @@ def _citation(ds: Dataset, n: int, cit: Citation) -> str:
             f"<blockquote>“{_h(cit.quote)}”</blockquote>{note}</li>")
 
 
-def _claim(ds: Dataset, claim: Claim, numbered: list[tuple[int, Citation]]) -> str:
+def _claim(ds: Dataset, claim: Claim, numbered: list[tuple[int, Citation]], on_page: set[str]) -> str:
     marks = "".join(f'<a href="#cite-{n}">[{n}]</a>' for n, _ in numbered)
     details = "; ".join(_h(d) for d in (quantity_text(claim), treaty_text(claim)) if d)
+    if claim.related:
+        # A related claim on this page is a link; one the filters left out is named by its id.
+        related = ", ".join(f'<a href="#{_h(r)}">{_h(r)}</a>' if r in on_page else _h(r) for r in claim.related)
+        details += f"{'; ' if details else ''}related: {related}"
     return "\n".join(filter(None, [
         f'<article id="{_h(claim.id)}" class="claim status-{_h(claim.status)}">',
         f'<p class="meta"><time>{_h(when(claim))}</time><span>{_h(claim.kind)}</span>'
@@ -178,7 +182,7 @@ def listing(view: Listing) -> str:
     for heading, claims in view.groups():
         if heading:
             out.append(f"<section><h2>{_h(heading)}</h2>")
-        out += [_claim(ds, c, by_claim[c.id]) for c in claims]
+        out += [_claim(ds, c, by_claim[c.id], set(by_claim)) for c in claims]
         if heading:
             out.append("</section>")
     if not view.claims:
