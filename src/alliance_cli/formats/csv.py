@@ -39,15 +39,16 @@ def neutralize(value: Any) -> Any:
 
 
 def claim_row(claim: Claim) -> tuple[Any, ...]:
-    q, t = claim.quantity, claim.treaty
+    q, t, arr = claim.quantity, claim.treaty, json_array
     return (
-        claim.id, claim.date, claim.end, claim.kind, list(claim.parties), claim.statement, claim.status,
-        list(claim.asserted_by), list(claim.denied_by),
+        claim.id, claim.date, claim.end, claim.kind, arr(claim.parties), claim.statement, claim.status,
+        arr(claim.asserted_by), arr(claim.denied_by),
         q and number(q.amount), q and q.unit, q and number(q.lower), q and number(q.upper),
         q and q.approximate,
-        t and t.name, t and t.signed, t and t.place, t and list(t.obligations), t and t.mutual_defense,
-        list(claim.related), len({c.source for c in claim.citations}),
-        [c.source for c in claim.citations], [c.quote for c in claim.citations], [c.note for c in claim.citations],
+        t and t.name, t and t.signed, t and t.place, t and arr(t.obligations), t and t.mutual_defense,
+        arr(claim.related), len({c.source for c in claim.citations}),
+        arr([c.source for c in claim.citations]), arr([c.quote for c in claim.citations]),
+        arr([c.note for c in claim.citations]),
     )
 
 
@@ -64,7 +65,7 @@ def cell(value: Any) -> Any:
     """A value as a CSV cell: empty for None, true/false, a JSON array for several values."""
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return json_array(value)

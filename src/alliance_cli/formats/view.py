@@ -154,10 +154,23 @@ def source_line(source: Source) -> str:
 
 
 def json_array(values: list[Any] | tuple[Any, ...]) -> str:
-    """Several values in one cell or field, unambiguously (CSV and plain): `["a; b", "c"]`."""
-    import json
+    """Several texts in one cell or field, unambiguously (CSV and plain): `["a; b", null, "c"]`,
+    exactly as `json.dumps(values, ensure_ascii=False)` writes them."""
+    global _json_text
+    if not values:
+        return "[]"
+    if _json_text is None:
+        from json.encoder import encode_basestring
 
-    return json.dumps(list(values), ensure_ascii=False)
+        # The stdlib's C quoting of one string: json.dumps builds an encoder on every call, which
+        # made a 100,000-claim CSV export twice as slow.
+        _json_text = encode_basestring
+    if None in values:
+        return "[" + ", ".join("null" if v is None else _json_text(v) for v in values) + "]"
+    return "[" + ", ".join(map(_json_text, values)) + "]"
+
+
+_json_text: Any = None
 
 
 def record(value: Claim | Source | Entity | DatasetInfo) -> dict[str, Any]:
