@@ -258,3 +258,12 @@ def test_csv_neutralize_is_reversible(value):
     cell = csv_format.neutralize(value)
     assert (cell[1:] if cell.startswith("'") else cell) == value
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@FUZZ
+@given(values=st.lists(st.none() | st.text(max_size=20), max_size=5))
+def test_json_array_cells_are_json_exactly(values):
+    from alliance_cli.formats.view import json_array
+
+    assert json_array(values) == json.dumps(values, ensure_ascii=False)
+    assert json.loads(json_array(tuple(values))) == values
