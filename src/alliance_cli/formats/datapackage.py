@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import CLAIM_KINDS, ENTITY_KINDS, OBLIGATIONS, SOURCE_KINDS, STATUSES, Claim, DatasetInfo, Entity, Source
+from ..model import CLAIM_KINDS, ENTITY_KINDS, OBLIGATIONS, SOURCE_KINDS, STATUSES, Claim, DatasetInfo
 from ..schema import DATE_PATTERN
 from .csv import cell
 from .view import Listing, json_array, number
@@ -86,17 +86,6 @@ class Table:
                 "missingValues": [""],
             },
         }
-
-
-def _sources(view: Listing) -> list[Source]:
-    """Every source of a full export; those the chosen claims cite, for a filtered one (as the JSON export)."""
-    cited = {cit.source for c in view.claims for cit in c.citations}
-    return [s for s in view.dataset.sources.values() if view.everything or s.id in cited]
-
-
-def _entities(view: Listing) -> list[Entity]:
-    named = {e for c in view.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
-    return [e for e in view.dataset.entities.values() if view.everything or e.id in named]
 
 
 def _claim_row(c: Claim) -> tuple[Any, ...]:
@@ -214,7 +203,7 @@ SOURCES = Table(
     ),
     ("id",), (),
     lambda view: ((s.id, s.title, s.outlet, s.kind, s.byline, s.published, s.url, json_array(s.cites), s.archive,
-                   s.sha256) for s in _sources(view)),
+                   s.sha256) for s in view.sources()),
 )
 
 ENTITIES = Table(
@@ -229,7 +218,7 @@ ENTITIES = Table(
         Field("aliases", "string", "Other names it goes by, as a JSON array of text.", True),
     ),
     ("id",), (),
-    lambda view: ((e.id, e.name, e.kind, e.iso2, e.iso3, json_array(e.aliases)) for e in _entities(view)),
+    lambda view: ((e.id, e.name, e.kind, e.iso2, e.iso3, json_array(e.aliases)) for e in view.entities()),
 )
 
 TABLES = (CLAIMS, CITATIONS, PARTIES, OBLIGATIONS, RELATED, SOURCES, ENTITIES)

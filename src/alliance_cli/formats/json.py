@@ -16,15 +16,13 @@ def document(view: Listing) -> dict[str, Any]:
     """The dataset's identity, then claims, and the sources and entities they cite or name (all of them
     for a full export)."""
     ds = view.dataset
-    source_ids = {cit.source for c in view.claims for cit in c.citations}
-    entity_ids = {e for c in view.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
     return {
         "schema_version": SCHEMA_VERSION,
         "dataset": None if ds.info is None else record(ds.info),  # its title, version and licence
         **view.meta,
         "claims": [record(c) for c in view.claims],
-        "sources": [record(s) for s in ds.sources.values() if view.everything or s.id in source_ids],
-        "entities": [record(e) for e in ds.entities.values() if view.everything or e.id in entity_ids],
+        "sources": [record(s) for s in view.sources()],
+        "entities": [record(e) for e in view.entities()],
     }
 
 

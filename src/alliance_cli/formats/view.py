@@ -66,6 +66,16 @@ class Listing:
             marks[claim.id] += template.format(n)
         return marks
 
+    def sources(self) -> list[Source]:
+        """The sources the claims cite, in the dataset's order (every source, for a full export)."""
+        cited = {cit.source for c in self.claims for cit in c.citations}
+        return [s for s in self.dataset.sources.values() if self.everything or s.id in cited]
+
+    def entities(self) -> list[Entity]:
+        """The entities the claims name as parties or as who asserts or denies (every one, for a full export)."""
+        named = {e for c in self.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
+        return [e for e in self.dataset.entities.values() if self.everything or e.id in named]
+
     def groups(self) -> list[tuple[str | None, list[Claim]]]:
         """The claims under one heading, or under a heading per year (undated last) when by_year."""
         if not self.by_year:
