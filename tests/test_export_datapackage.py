@@ -72,7 +72,9 @@ def test_datapackage_of_the_shipped_dataset_is_valid_and_lossless(run, tmp_path,
     monkeypatch.setenv("ALLIANCE_FACTS", str(shipped_facts_dir()))
     out = tmp_path / "package"
     result = run("export", "--format", "datapackage", "--output", str(out))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    n = len(load(shipped_facts_dir()).claims)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "", f"wrote {n} claims to {out} (a data package: 7 tables and datapackage.json)\n")
     assert sorted(p.name for p in out.iterdir()) == sorted([*(f"{t}.csv" for t in TABLES), "datapackage.json"])
     report = _validate(out)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
@@ -165,6 +167,8 @@ def test_datapackage_needs_a_folder(run, tmp_path):
     (tmp_path / "file").write_text("")
     result = run("export", "-f", "datapackage", "-o", str(tmp_path / "file"))
     assert (result.exit_code, result.stderr) == (1, f"{tmp_path / 'file'}: is a file: give a folder to write to\n")
+    result = run("export", "-f", "datapackage", "-o", "/dev/stdout")
+    assert (result.exit_code, result.stderr) == (2, "error: --format datapackage writes a folder: give --output DIR\n")
     result = run("claims", "-f", "datapackage")
     assert result.exit_code == 2
     assert "alliance export --format datapackage --output DIR" in result.stderr

@@ -36,7 +36,8 @@ def shipped_db(run, tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("ALLIANCE_FACTS", str(shipped_facts_dir()))
     db = tmp_path / "claims.db"
     result = run("export", "--format", "sqlite", "--output", str(db))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "", f"wrote {len(load(shipped_facts_dir()).claims)} claims to {db}, and Datasette's metadata to {tmp_path / 'claims.metadata.json'}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.db", "claims.metadata.json"]
     return db
 

@@ -16,6 +16,7 @@ from .. import __version__
 from ..errors import AllianceError
 from ..formats import OutputFormat
 from ..formats.view import Listing, Rows
+from .output import ReaderGone, print_renderables, to_stdout, write_file
 
 EXIT_CODES = """\
 Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no such
@@ -39,6 +40,7 @@ class State:
     debug: bool = False
     no_color: bool = False
     no_cache: bool = False
+    no_pager: bool = False
 
 
 _state = State()
@@ -76,7 +78,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
                 raise typer.Exit(e.exit_code) from None
             except (typer.Exit, typer.Abort, KeyboardInterrupt):
                 raise
-            except BrokenPipeError:
+            except (BrokenPipeError, ReaderGone):
                 _quiet_broken_pipe()
             except Exception as e:  # noqa: BLE001 - the one place unexpected errors are turned into words
                 _internal_error(e)
@@ -134,12 +136,15 @@ def main_options(
         bool, typer.Option("--no-cache", envvar="ALLIANCE_NO_CACHE", show_envvar=True,
                            help="Read the facts files directly; neither use nor write the cache of them.")
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print straight to the terminal, never through a pager.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Cited, checkable claims about Russia's alliances and partnerships."""
-    _state.no_cache = no_cache
+    _state.no_cache, _state.no_pager = no_cache, no_pager
     _state.facts, _state.no_color, _state.debug = facts, no_color, debug
     if ctx.invoked_subcommand is None:
         # Bare `alliance` is a request for help, not a mistake: help on stdout, exit 0.
@@ -179,119 +184,23 @@ def emit(view: Listing | Rows, fmt: OutputFormat | None, output: str | None = No
         from rich.console import Console
 
         console = Console(highlight=False, no_color=_state.no_color or None)
-        for renderable in rendered:
-            console.print(renderable)
+        print_renderables(console, rendered, page=not _state.no_pager)
         return
     text = ("\ufeff" if bom else "") + rendered
     if output is None or str(output) == "-":
         write_stdout(text)
     else:
-        write_atomically(output, text.encode("utf-8"))
+        write_file(output, text.encode("utf-8"))
 
 
 def write_stdout(text: str) -> None:
-    """Data to stdout: exact in a pipe, inert on a terminal, and never a crash on a narrow encoding."""
+    """Data to stdout: exact in a pipe, inert on a terminal (and paged when taller than it)."""
     if sys.stdout.isatty():
         from ..formats.view import terminal_safe
 
         # CSV stays exact in a file or a pipe, but a terminal would act on escapes in the data.
         text = terminal_safe(text)
-    try:
-        # A stdout that cannot encode a character (PYTHONIOENCODING=ascii, an old Windows console)
-        # shows it as an escape rather than failing halfway through the output.
-        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    except (AttributeError, ValueError):
-        pass
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def write_atomically(name: str, data: bytes) -> None:
-    """Write to a temporary file beside `name`, then rename: a failure leaves `name` as it was."""
-    import tempfile
-
-    from ..errors import Problem
-
-    path = Path(name)
-    if name.endswith(("/", os.sep)) or path.is_dir():
-        raise AllianceError(Problem("is a folder: give a file name to write to", name))
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        mode = _file_mode(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot write: {e.strerror or e}", str(path))) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
-        os.chmod(tmp, mode)  # mkstemp makes it private (0600); the file should not change hands by being exported
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise AllianceError(Problem(f"cannot write: {e.strerror or e}", str(path))) from None
-        raise
-
-
-def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> None:
-    """Write files into a new folder beside `name`, then swap it in: `name` is never left half-written.
-
-    An existing folder is replaced only if it is empty or a previous export (it holds a file named
-    `marker`), so that a typo cannot wipe a folder of the user's own.
-    """
-    import shutil
-    import tempfile
-
-    from ..errors import Problem
-
-    path = Path(name.rstrip("/" + os.sep) or name)
-    if path.exists() and not path.is_dir():
-        raise AllianceError(Problem("is a file: give a folder to write to", name))
-    if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
-        raise AllianceError(Problem(f"folder is not empty and holds no {marker}: refusing to replace it", name))
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot write: {e.strerror or e}", name)) from None
-    old = tmp.with_name(tmp.name + ".old")
-    try:
-        for file_name, data in files.items():
-            with open(tmp / file_name, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp / file_name, 0o666 & ~_umask())
-        # mkdtemp makes the folder private (0700): give it an existing folder's mode, or a new one's.
-        os.chmod(tmp, _file_mode(path) if path.is_dir() else 0o777 & ~_umask())
-        if path.is_dir():
-            os.replace(path, old)
-        os.replace(tmp, path)
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not path.exists():
-            os.replace(old, path)  # put the previous export back
-        if isinstance(e, OSError):
-            raise AllianceError(Problem(f"cannot write: {e.strerror or e}", name)) from None
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
-
-
-def _file_mode(path: Path) -> int:
-    """An existing file's permissions, or what a new file gets: 0o666 less the umask."""
-    import stat
-
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
+    to_stdout(text, page=not _state.no_pager)
 
 
 # ---- completion ----------------------------------------------------------------------------
@@ -381,4 +290,14 @@ def _limited(claims: list, limit: int | None) -> list:
 
 
 def main() -> None:
-    app()
+    """The `alliance` command: every write to stdout complete or an error, Typer's own help included."""
+    from .output import guard_stdio
+
+    guard_stdio()
+    try:
+        app(prog_name="alliance")
+    except ReaderGone:  # help or version into a closed pipe
+        raise SystemExit(0) from None
+    except AllianceError as e:  # help or version that could not be written
+        _report(e)
+        raise SystemExit(e.exit_code) from None

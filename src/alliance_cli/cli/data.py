@@ -26,8 +26,6 @@ from .common import (
     YearOption,
     command,
     emit,
-    write_atomically,
-    write_folder_atomically,
     write_stdout,
     _complete_claims,
     _dataset,
@@ -36,6 +34,7 @@ from .common import (
     _state,
     _stderr,
 )
+from .output import check_outside, is_stream, refuse_folder, write_file, write_folder_atomically
 
 
 @command()
@@ -105,11 +104,13 @@ def schema(
 @command()
 def export(
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl, html (one page), sqlite, or "
-                                                          "datapackage (a folder: a CSV per table, a Table Schema each); "
-                                                          "plain and markdown work too.",
-                                   case_sensitive=False)
-    ] = OutputFormat.json,
+        Optional[OutputFormat],
+        typer.Option("--format", "-f", help="csv, json, jsonl, html (one page), markdown, plain, sqlite, or datapackage "
+                                            "(a folder: a CSV per table, a Table Schema each). Default: what the "
+                                            "--output file's suffix says (.csv, .json, .jsonl, .md, .html, .db; a "
+                                            "folder: datapackage), else json.",
+                     case_sensitive=False),
+    ] = None,
     output: OutputOption = None,
     excel: Annotated[bool, typer.Option("--excel", "--bom", help="Start CSV with a UTF-8 byte order mark, for Excel.")] = False,
     party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
@@ -118,31 +119,69 @@ def export(
 ) -> None:
     """Every claim (or those matching the filters), with citations: CSV, JSON, JSON Lines, HTML, SQLite or a Data Package.
 
-    Example: alliance export --format csv --output claims.csv
+    Example: alliance export --output claims.csv
     """
-    if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, html, sqlite, datapackage, plain or markdown")
+    to_file = output is not None and output != "-"
+    fmt = _export_format(fmt, output if to_file else None, excel)
+    if to_file:
+        from ..store import resolve_facts_dir
+
+        check_outside(output, resolve_facts_dir(_state.facts))
     ds = _dataset()
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
                      sort=None, limit=limit)
-    everything = len(chosen) == len(ds.claims)
-    listing = Listing(ds, chosen, everything=everything)
-    if fmt in FILE_FORMATS and (output is None or str(output) == "-"):
-        what, metavar = FILE_FORMATS[fmt]
-        raise UsageError(f"--format {fmt.value} writes {what}: give --output {metavar}")
+    view = Listing(ds, chosen, everything=len(chosen) == len(ds.claims))
+    also = ""
     if fmt is OutputFormat.sqlite:
         from ..formats.sqlite import database, metadata_file
 
-        write_atomically(output, database(listing))
-        # Beside it, for `datasette claims.db -m claims.metadata.json`: title, licence, what each column holds.
-        write_atomically(*metadata_file(listing, output))
-        return
-    if fmt is OutputFormat.datapackage:
-        from ..formats.datapackage import package
+        write_file(output, database(view))
+        if not is_stream(output):
+            # Beside it, for `datasette claims.db -m claims.metadata.json`: title, licence, what each column holds.
+            metadata_name, metadata = metadata_file(view, output)
+            write_file(metadata_name, metadata)
+            also = f", and Datasette's metadata to {metadata_name}"
+    elif fmt is OutputFormat.datapackage:
+        from ..formats.datapackage import TABLES, package
 
-        write_folder_atomically(output, package(listing), "datapackage.json")
-        return
-    emit(listing, fmt, output, bom=excel and fmt is OutputFormat.csv)
+        write_folder_atomically(output, package(view), "datapackage.json")
+        also = f" (a data package: {len(TABLES)} tables and datapackage.json)"
+    else:
+        emit(view, fmt, output, bom=excel)
+    if to_file:
+        from rich.text import Text
+
+        from ..formats.view import visible
+
+        _stderr().print(Text(visible(f"wrote {len(chosen)} claim{'s' * (len(chosen) != 1)} to {output}{also}")))
+
+
+def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) -> OutputFormat:
+    """The format to export: as given, else as the file's suffix says (a folder: a data package), else
+    JSON for a stream."""
+    from ..formats import SUFFIXES, format_of_file
+
+    implied = format_of_file(output) if output is not None else None
+    if output is not None and fmt not in (None, OutputFormat.datapackage):
+        refuse_folder(output)  # without --format, a folder takes a data package
+    if fmt is None:
+        if implied is None and output is not None and not is_stream(output):
+            known = ", ".join(SUFFIXES)
+            raise UsageError(f"cannot tell which format to write to {output} from its name; "
+                             f"give --format, or name the file with one of {known} (or a folder)")
+        fmt = implied or OutputFormat.json
+    elif implied is not None and implied is not fmt:
+        raise UsageError(f"--format {fmt.value} does not match {output}, whose suffix says {implied.value}; "
+                         "drop --format or rename the file")
+    if fmt is OutputFormat.table:
+        raise UsageError("export writes data: choose --format csv, json, jsonl, html, markdown, plain, sqlite or "
+                         "datapackage")
+    if fmt in FILE_FORMATS and (output is None or (fmt is OutputFormat.datapackage and is_stream(output))):
+        what, metavar = FILE_FORMATS[fmt]
+        raise UsageError(f"--format {fmt.value} writes {what}: give --output {metavar}")
+    if excel and fmt is not OutputFormat.csv:
+        raise UsageError(f"--excel adds a byte order mark to CSV only; this export is {fmt.value}")
+    return fmt
 
 
 class CiteFormat(str, Enum):

@@ -28,6 +28,36 @@ class OutputFormat(str, Enum):
 FILE_FORMATS = {OutputFormat.sqlite: ("a database file", "FILE"), OutputFormat.datapackage: ("a folder", "DIR")}
 
 
+# What a file's suffix says it holds (compared case-insensitively): `export --output FILE` writes
+# this format when --format is not given, and refuses a --format that says otherwise.
+SUFFIXES = {
+    ".csv": OutputFormat.csv,
+    ".json": OutputFormat.json,
+    ".jsonl": OutputFormat.jsonl,
+    ".ndjson": OutputFormat.jsonl,
+    ".md": OutputFormat.markdown,
+    ".markdown": OutputFormat.markdown,
+    ".db": OutputFormat.sqlite,
+    ".sqlite": OutputFormat.sqlite,
+    ".sqlite3": OutputFormat.sqlite,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
+}
+
+
+def format_of_file(name: str) -> OutputFormat | None:
+    """The format a file name's suffix implies, or None for a suffix not in SUFFIXES (or none).
+
+    A folder that exists (or a name ending in `/`) can only take a data package.
+    """
+    import os
+    from pathlib import PurePath
+
+    if name.endswith(("/", os.sep)) or os.path.isdir(name):
+        return OutputFormat.datapackage
+    return SUFFIXES.get(PurePath(name).suffix.lower())
+
+
 # Which module and functions render each format (a listing of claims, a table of rows). Modules are
 # imported on demand: a piped `show` should not pay for rich's table module, nor csv for json.
 _FORMATTERS = {
