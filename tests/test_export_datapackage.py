@@ -171,7 +171,7 @@ def test_datapackage_needs_a_folder(run, tmp_path):
     assert (result.exit_code, result.stderr) == (2, "error: --format datapackage writes a folder: give --output DIR\n")
     result = run("claims", "-f", "datapackage")
     assert result.exit_code == 2
-    assert "alliance export --format datapackage --output DIR" in result.stderr
+    assert "'datapackage' is not one of" in result.stderr
 
 
 def test_datapackage_into_a_missing_folder_is_one_line(run, tmp_path):

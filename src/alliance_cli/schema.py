@@ -100,6 +100,7 @@ def output_schema(kind: str) -> dict[str, Any]:
     schema["required"] = ["schema_version", "dataset", "claims", "sources", "entities"]
     for name, (key, description, columns) in _TABLES.items():
         defs[name] = _table(version, key, description, columns)
+    defs["About"] = _about(version)
     if kind == "export-jsonl":
         return {"$schema": _DRAFT, "title": "A line of `export --format jsonl`: one claim",
                 "$ref": "#/$defs/Claim", "$defs": defs}
@@ -117,8 +118,6 @@ _TABLES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "SourcesTable": ("sources", "`alliance sources --format json`: each source and how many claims cite it.", {
         "id": _TEXT, "title": _TEXT, "outlet": _nullable(_TEXT), "kind": {"enum": list(SOURCE_KINDS)},
         "claims": {"type": "integer", "minimum": 0}}),
-    "AboutTable": ("about", "`alliance about --format json`: what the dataset is, item by item.", {
-        "item": _TEXT, "value": _TEXT}),
     "FiguresTable": ("figures", "`alliance figures --format json`: one row per figure, with its sources and quotes.", {
         "series": _TEXT, "date": _DATE, "amount": {"type": "number"}, "unit": _TEXT,
         "lower": _nullable({"type": "number"}), "upper": _nullable({"type": "number"}), "approximate": {"type": "boolean"},
@@ -136,3 +135,16 @@ def _table(version: dict[str, Any], key: str, description: str, columns: dict[st
         row["additionalProperties"] = False
     return {"type": "object", "description": description, "additionalProperties": False, "required": ["schema_version", key],
             "properties": {"schema_version": version, key: {"type": "array", "items": row}}}
+
+
+def _about(version: dict[str, Any]) -> dict[str, Any]:
+    """`alliance about --format json`: the dataset's identity, counts as numbers, counts by kind as objects."""
+    counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
+    tally = {"type": "object", "additionalProperties": False, "required": ["total", "by_kind"],
+             "properties": {"total": {"type": "integer", "minimum": 0}, "by_kind": counts}}
+    required = {"title": _TEXT, "version": _TEXT, "dated": _TEXT, "facts_directory": _TEXT, "tool": _TEXT,
+                "claims": tally, "status": counts, "citations": {"type": "integer", "minimum": 0},
+                "sources": tally, "entities": tally, "cite_as": _TEXT}
+    optional = {"description": _TEXT, "licence": _TEXT, "maintainers": _TEXT, "homepage": _TEXT}  # from dataset.yaml
+    return {"type": "object", "description": _about.__doc__, "additionalProperties": False,
+            "required": ["schema_version", *required], "properties": {"schema_version": version, **required, **optional}}

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import AllianceError
-from ..formats import OutputFormat
+from ..formats import FILE_FORMATS, OutputFormat
 from ..formats.view import Listing, Rows
 from .output import ReaderGone, print_renderables, to_stdout, write_file
 
@@ -23,8 +26,44 @@ Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no 
 name or id; 70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback)."""
 EXIT_INTERNAL = 70
 
+# How `alliance --help` lists the commands: under these headings, in this order. A new command
+# takes its place here by name; one named nowhere is listed last, under "Other commands".
+HELP_GROUPS = (
+    ("Looking up", ("show", "claims", "search", "timeline", "treaties", "figures", "entities", "claim", "source",
+                    "sources", "about")),
+    ("Citing and exporting", ("cite", "export")),
+    ("Checking data", ("validate", "verify", "lint", "schema", "quote", "add", "diff")),
+)
+
+
+class _Commands(TyperGroup):
+    """The command list of `--help` in HELP_GROUPS' order and under its headings (plain text, as the
+    rest of the help is; Typer's own help panels need its rich help formatting)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        named = [n for _, names in HELP_GROUPS for n in names if n in self.commands]
+        return named + [n for n in self.commands if n not in named]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        listed = self.list_commands(ctx)
+        groups = [(heading, [n for n in names if n in self.commands]) for heading, names in HELP_GROUPS]
+        groups.append(("Other commands", [n for n in listed if not any(n in names for _, names in HELP_GROUPS)]))
+        width = max((len(n) for n in listed), default=0)  # one column of names across the headings
+        for heading, names in groups:
+            rows = [(n.ljust(width), self.commands[n].get_short_help_str()) for n in names if not self.commands[n].hidden]
+            if rows:
+                with formatter.section(heading):
+                    formatter.write_dl(rows)
+
+
+def summary(doc: str | None) -> str:
+    """A command's one-line summary for `--help`: the first paragraph of its docstring, in full."""
+    return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
+
+
 app = typer.Typer(
     name="alliance",
+    cls=_Commands,
     help=f"Cited, checkable claims about Russia's alliances and partnerships.\n\n{EXIT_CODES}",
     invoke_without_command=True,
     add_completion=True,
@@ -83,6 +122,8 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             except Exception as e:  # noqa: BLE001 - the one place unexpected errors are turned into words
                 _internal_error(e)
 
+        # The whole summary, never click's cut at the first full stop or at 45 characters.
+        kwargs.setdefault("short_help", summary(fn.__doc__))
         app.command(*args, **kwargs)(run)
         return fn
 
@@ -161,8 +202,17 @@ def _dataset():
 
 # ---- output ------------------------------------------------------------------------------
 
+def _formats(name: str, *leave_out: OutputFormat) -> Any:
+    """The output formats but some, as an Enum of their own: `--help` and shell completion offer a
+    command exactly the formats it accepts, and any other is a bad command line (exit 2)."""
+    return Enum(name, [(f.name, f.value) for f in OutputFormat if f not in leave_out], type=str)
+
+
+ViewFormat = _formats("ViewFormat", *FILE_FORMATS)  # sqlite and datapackage write files: `export` only
+ExportFormat = _formats("ExportFormat", OutputFormat.table)  # export writes data, never a terminal table
+
 FormatOption = Annotated[
-    Optional[OutputFormat],
+    Optional[ViewFormat],
     typer.Option("--format", "-f", help="Output format. Default: table on a terminal, plain (tab-separated) when piped.",
                  case_sensitive=False),
 ]
@@ -173,17 +223,19 @@ OutputOption = Annotated[
 ]
 
 
-def emit(view: Listing | Rows, fmt: OutputFormat | None, output: str | None = None, bom: bool = False) -> None:
+def emit(view: Listing | Rows, chosen: Enum | None, output: str | None = None, bom: bool = False) -> None:
     """Render a view in the chosen format and write it to stdout or, atomically, to a file."""
     from ..formats import render
 
-    if fmt is None:
+    if chosen is None:
         fmt = OutputFormat.table if sys.stdout.isatty() and output is None else OutputFormat.plain
+    else:
+        fmt = OutputFormat(chosen.value)
     rendered = render(view, fmt)
     if fmt is OutputFormat.table:
         from rich.console import Console
 
-        console = Console(highlight=False, no_color=_state.no_color or None)
+        console = Console(highlight=False, no_color=_state.no_color or None, width=terminal_width())
         print_renderables(console, rendered, page=not _state.no_pager)
         return
     text = ("\ufeff" if bom else "") + rendered
@@ -191,6 +243,21 @@ def emit(view: Listing | Rows, fmt: OutputFormat | None, output: str | None = No
         write_stdout(text)
     else:
         write_file(output, text.encode("utf-8"))
+
+
+def terminal_width() -> int:
+    """COLUMNS when it is a positive whole number, else the terminal's width, else 80."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for stream in (sys.stdout, sys.stderr, sys.stdin):  # piped into `less`, stderr still knows the width
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            continue
+        if width > 0:
+            return width
+    return 80
 
 
 def write_stdout(text: str) -> None:

@@ -11,8 +11,10 @@ import typer
 from ..errors import AllianceError, UsageError
 from ..formats import FILE_FORMATS, OutputFormat
 from ..formats.view import Listing
+from ..words import counted
 from .common import (
     ContestedOption,
+    ExportFormat,
     KindOption,
     LimitOption,
     OutputOption,
@@ -43,7 +45,9 @@ def validate(
         Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).", file_okay=False)
     ] = None,
 ) -> None:
-    """Check a facts directory and report every problem as file:line: field: message.
+    """Check a facts directory and report every problem in it.
+
+    Each problem is one line: file:line: field: message.
 
     Example: alliance validate ./my-facts
     """
@@ -52,10 +56,11 @@ def validate(
     dataset, problems = check(directory or resolve_facts_dir(_state.facts))
     if problems:
         _report(AllianceError(*problems))
-        _stderr().print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found", markup=False)
+        _stderr().print(f"{counted(len(problems), 'problem')} found", markup=False)
         raise typer.Exit(1)
     assert dataset is not None
-    typer.echo(f"{len(dataset.claims)} claims, {len(dataset.sources)} sources, {len(dataset.entities)} entities: valid")
+    typer.echo(f"{counted(len(dataset.claims), 'claim')}, {counted(len(dataset.sources), 'source')}, "
+               f"{counted(len(dataset.entities), 'entity')}: valid")
 
 
 @command()
@@ -64,7 +69,9 @@ def verify(
         Path, typer.Option("--sources", help="Folder holding the archived source texts.", file_okay=False)
     ],
 ) -> None:
-    """Check every citation against the archived texts: each archive's sha256, then each quote.
+    """Check every citation against the archived source texts.
+
+    First each archive's sha256, then each quote, which must be found in its archive.
 
     Example: alliance verify --sources ../shared/sources
     """
@@ -81,8 +88,9 @@ def verify(
             Problem(f"{f.reason}" + (f": “{f.quote}”" if f.quote else ""), field=f"{f.claim}: {f.source}" if f.claim else f.source)
             for f in report.failures
         ]
-        raise AllianceError(*problems, f"{len(report.failures)} citation check(s) failed")
-    typer.echo(f"{report.quotes_checked} quotes checked, {report.sources_matched} of {len(ds.sources)} sources matched: all found")
+        raise AllianceError(*problems, f"{counted(len(report.failures), 'citation check')} failed")
+    typer.echo(f"{counted(report.quotes_checked, 'quote')} checked, {report.sources_matched} of "
+               f"{counted(len(ds.sources), 'source')} matched: all found")
 
 
 @command()
@@ -91,8 +99,10 @@ def schema(
                                              "output: export (every JSON document; tables in its $defs) or "
                                              "export-jsonl.")] = "claims",
 ) -> None:
-    """Print the JSON Schema of one kind of facts file (for editors that validate YAML as you type), or of
-    the JSON the tool prints (`schema export`), whose `schema_version` says which shape it is.
+    """Print the JSON Schema of a facts file or of the tool's JSON output.
+
+    Editors that validate YAML as you type can check facts files against it. `schema export`
+    describes the JSON the tool prints, whose `schema_version` says which shape it is.
 
     Example: alliance schema claims > claims.schema.json
     """
@@ -103,8 +113,8 @@ def schema(
 
 @command()
 def export(
-    fmt: Annotated[
-        Optional[OutputFormat],
+    chosen_format: Annotated[
+        Optional[ExportFormat],
         typer.Option("--format", "-f", help="csv, json, jsonl, html (one page), markdown, plain, sqlite, or datapackage "
                                             "(a folder: a CSV per table, a Table Schema each). Default: what the "
                                             "--output file's suffix says (.csv, .json, .jsonl, .md, .html, .db; a "
@@ -117,11 +127,16 @@ def export(
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
 ) -> None:
-    """Every claim (or those matching the filters), with citations: CSV, JSON, JSON Lines, HTML, SQLite or a Data Package.
+    """Claims and their citations as CSV, JSON, HTML, SQLite and more.
+
+    Also JSON Lines, Markdown, plain lines, and a Frictionless Data Package (a folder).
+
+    Every claim, or those matching the filters (the same as those of `claims`).
 
     Example: alliance export --output claims.csv
     """
     to_file = output is not None and output != "-"
+    fmt = OutputFormat(chosen_format.value) if chosen_format else None
     fmt = _export_format(fmt, output if to_file else None, excel)
     if to_file:
         from ..store import resolve_facts_dir
@@ -173,9 +188,6 @@ def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) ->
     elif implied is not None and implied is not fmt:
         raise UsageError(f"--format {fmt.value} does not match {output}, whose suffix says {implied.value}; "
                          "drop --format or rename the file")
-    if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, html, markdown, plain, sqlite or "
-                         "datapackage")
     if fmt in FILE_FORMATS and (output is None or (fmt is OutputFormat.datapackage and is_stream(output))):
         what, metavar = FILE_FORMATS[fmt]
         raise UsageError(f"--format {fmt.value} writes {what}: give --output {metavar}")
@@ -196,7 +208,7 @@ def cite(
     fmt: Annotated[CiteFormat, typer.Option("--format", "-f", help="text, bibtex or csl-json (for pandoc or Zotero).",
                                             case_sensitive=False)] = CiteFormat.text,
 ) -> None:
-    """A copy-paste citation for each source behind a claim, with the quote.
+    """Citations to paste for the sources of a claim, with their quotes.
 
     Example: alliance cite russia-iran-treaty-2025 --format bibtex
     """

@@ -8,6 +8,7 @@ import typer
 
 from .. import __version__
 from ..formats.view import Listing, Rows
+from ..words import counted
 from .common import (
     ContestedOption,
     FormatOption,
@@ -39,7 +40,9 @@ def show(
                                         autocompletion=_complete_entities)],
     fmt: FormatOption = None,
 ) -> None:
-    """Everything on one partner of Russia, in date order, with numbered citations.
+    """Everything on one partner of Russia, with numbered citations.
+
+    Claims are in date order, each followed directly by the claims related to it.
 
     Example: alliance show iran
     """
@@ -51,7 +54,7 @@ def show(
     n_sources = len(sources_of(claims))
     codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
     title = f"{entity.name} ({entity.kind}{', ' + codes if codes else ''})"
-    subtitle = f"{len(claims)} claim{'s' * (len(claims) != 1)} from {n_sources} source{'s' * (n_sources != 1)}"
+    subtitle = f"{counted(len(claims), 'claim')} from {counted(n_sources, 'source')}"
     from ..formats.view import record
 
     emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}), fmt)
@@ -95,7 +98,7 @@ def claims(
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
     chosen = _select(ds, *filters, limit=limit)
-    emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
+    emit(Listing(ds, chosen, subtitle=counted(len(chosen), "claim")), fmt)
 
 
 @command()
@@ -105,7 +108,9 @@ def timeline(
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
     fmt: FormatOption = None,
 ) -> None:
-    """All matching claims in date order, under a heading per year (oldest first).
+    """Matching claims in date order, under a heading per year.
+
+    The oldest year comes first; undated claims come last.
 
     Example: alliance timeline --party china
     """
@@ -119,7 +124,9 @@ def treaties(
     year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
     fmt: FormatOption = None,
 ) -> None:
-    """Treaties and agreements under a heading per year, newest first, with their obligations.
+    """Treaties and agreements by year, newest first, with their terms.
+
+    Each shows its name, place of signing, obligations and whether it has a mutual defense clause.
 
     Example: alliance treaties --year 2024
     """
@@ -149,7 +156,7 @@ def source_show(
     ds = _dataset()
     src = find_source(ds, source_id)
     chosen = order_with_related([c for c in ds.claims if any(cit.source == src.id for cit in c.citations)])
-    details = [f"{len(chosen)} claims", f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
+    details = [counted(len(chosen), "claim"), f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
     if src.byline:
         details.insert(0, f"by {src.byline}")
     if src.cites:
@@ -164,7 +171,7 @@ def claim_show(
     claim_id: Annotated[str, typer.Argument(metavar="ID", help="A claim id.", autocompletion=_complete_claims)],
     fmt: FormatOption = None,
 ) -> None:
-    """One claim in full: every field, all citations with quotes, then its related claims.
+    """One claim in full, with every citation and its related claims.
 
     Example: alliance claim russia-iran-treaty-2025
     """
@@ -179,21 +186,26 @@ def claim_show(
 
 @command()
 def about(fmt: FormatOption = None) -> None:
-    """What the dataset is: version, date, counts by kind, and how to cite it.
+    """What the dataset is: its version, date, counts and how to cite it.
 
     Example: alliance about
     """
+    from ..formats.view import reading
     from ..query import about_rows
     from ..store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
-    emit(Rows(("item", "value"), rows, title="About the dataset", key="about"), fmt)
+    items = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
+    document = {item.replace(" ", "_"): value for item, value in items}  # JSON: numbers and objects
+    rows = [(item, reading(value)) for item, value in items]
+    emit(Rows(("item", "value"), rows, title="About the dataset", key="about", document=document), fmt)
 
 
 @command()
 def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOption = None) -> None:
-    """Numeric claims grouped into series (e.g. trade by year), with a bar chart on a terminal.
+    """Numeric claims as series, such as trade by year, with bar charts.
+
+    A terminal shows a bar chart per series; every other format gives one row per figure.
 
     Example: alliance figures --party china --kind trade
     """

@@ -168,7 +168,9 @@ def print_renderables(console, renderables: list, page: bool) -> None:
     than the screen; colours are kept, since the pager shows them on the same terminal."""
     with console.capture() as capture:
         for renderable in renderables:
-            console.print(renderable)
+            # crop=False: a word wider than the terminal (a long id at 40 columns) is printed whole and
+            # the terminal wraps it, instead of rich cutting it off at the edge.
+            console.print(renderable, crop=False)
     to_stdout(capture.get(), page, console.width)
 
 
@@ -316,30 +318,33 @@ def _write_stream(name: str, data: bytes) -> None:
 
 def write_atomically(name: str, data: bytes, shown: str | None = None) -> None:
     """Write to a temporary file beside `name`, then rename: a failure leaves `name` as it was."""
-    import tempfile
+    import secrets
 
     shown = shown or name
     path = Path(name)
     refuse_folder(name)
     directory = path.parent if str(path.parent) else Path(".")
-    try:
-        mode = _file_mode(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
-    try:
-        with _removed_if_killed(tmp):
+    # The temporary file is named before it is made, and the handlers that remove it on SIGTERM or
+    # SIGHUP are in place before it exists: a signal at any moment leaves nothing behind.
+    tmp = str(directory / f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with _removed_if_killed(tmp):
+        try:
+            mode = _file_mode(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
+        try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
-            os.chmod(tmp, mode)  # mkstemp makes it private (0600); the file should not change hands by being exported
+            os.chmod(tmp, mode)  # made private (0600); the file should not change hands by being exported
             os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
-        raise
+        except BaseException as e:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(e, OSError):
+                raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
+            raise
 
 
 def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> None:
@@ -348,46 +353,52 @@ def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> 
     An existing folder is replaced only if it is empty or a previous export (it holds a file named
     `marker`), so that a typo cannot wipe a folder of the user's own.
     """
+    import secrets
     import shutil
-    import tempfile
 
     path = Path(name.rstrip("/" + os.sep) or name)
     if path.exists() and not path.is_dir():
         raise AllianceError(Problem("is a file: give a folder to write to", name))
     if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
         raise AllianceError(Problem(f"folder is not empty and holds no {marker}: refusing to replace it", name))
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
+    # Named before it is made, as write_atomically's file: a signal at any moment leaves nothing behind.
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     old = tmp.with_name(tmp.name + ".old")
-    new_mode = 0o666 & ~_umask()
-    try:
-        with _removed_if_killed(str(tmp), remove=lambda: shutil.rmtree(tmp, ignore_errors=True)):
+
+    def undo() -> None:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not path.exists():
+            os.replace(old, path)  # put the previous export back
+
+    with _removed_if_killed(str(tmp), remove=undo):
+        try:
+            os.mkdir(tmp, 0o700)
+        except OSError as e:
+            raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
+        try:
             for file_name, data in files.items():
                 with open(tmp / file_name, "wb") as f:
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
-                os.chmod(tmp / file_name, new_mode)
-            # mkdtemp makes the folder private (0700): give it an existing folder's mode, or a new one's.
+                os.chmod(tmp / file_name, 0o666 & ~_umask())
+            # Made private (0700): give it an existing folder's mode, or a new one's.
             os.chmod(tmp, _file_mode(path) if path.is_dir() else 0o777 & ~_umask())
             if path.is_dir():
                 os.replace(path, old)
             os.replace(tmp, path)
-    except BaseException as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not path.exists():
-            os.replace(old, path)  # put the previous export back
-        if isinstance(e, OSError):
-            raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
-        raise
+        except BaseException as e:
+            undo()
+            if isinstance(e, OSError):
+                raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
+            raise
     shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def _removed_if_killed(tmp: str, remove: Callable[[], None] | None = None) -> Iterator[None]:
-    """On SIGTERM or SIGHUP, remove the temporary file (or call `remove`), then die of the signal as we would have."""
+    """On SIGTERM or SIGHUP, remove the temporary file (if it exists yet), or call `remove`, then die of
+    the signal as we would have."""
     import signal
 
     def remove_and_die(signum: int, frame: object) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Claim
-from .view import Listing, Rows, json_array, number
+from .view import Listing, Rows, json_array, number, scalar
 
 CLAIM_COLUMNS = (
     "id", "date", "end", "kind", "parties", "statement", "status", "asserted_by", "denied_by",
@@ -57,19 +57,8 @@ def write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([neutralize(h) for h in header])
     for row in rows:
-        writer.writerow([neutralize(cell(v)) for v in row])
+        writer.writerow([neutralize(scalar(v)) for v in row])
     return buf.getvalue()
-
-
-def cell(value: Any) -> Any:
-    """A value as a CSV cell: empty for None, true/false, a JSON array for several values."""
-    if value is None:
-        return ""
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return json_array(value)
-    return value
 
 
 def listing(view: Listing) -> str:

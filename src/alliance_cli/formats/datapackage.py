@@ -17,8 +17,7 @@ from typing import Any
 
 from ..model import CLAIM_KINDS, ENTITY_KINDS, OBLIGATIONS, SOURCE_KINDS, STATUSES, Claim, DatasetInfo
 from ..schema import DATE_PATTERN
-from .csv import cell
-from .view import Listing, json_array, number
+from .view import Listing, json_array, number, scalar
 
 PROFILE = "tabular-data-package"
 UNTITLED = "Untitled dataset (its facts directory has no dataset.yaml)"
@@ -228,7 +227,7 @@ def _csv(table: Table, view: Listing) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(f.name for f in table.fields)
-    writer.writerows([cell(v) for v in row] for row in table.rows(view))
+    writer.writerows([scalar(v) for v in row] for row in table.rows(view))
     return buf.getvalue().encode("utf-8")
 
 

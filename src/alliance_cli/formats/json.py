@@ -39,8 +39,8 @@ def listing(view: Listing) -> str:
 
 
 def rows(view: Rows) -> str:
-    document = {"schema_version": SCHEMA_VERSION, view.key: [dict(zip(view.columns, row)) for row in view.rows]}
-    return _dumps(document, indent=2) + "\n"
+    body = view.document if view.document is not None else {view.key: [dict(zip(view.columns, row)) for row in view.rows]}
+    return _dumps({"schema_version": SCHEMA_VERSION, **body}, indent=2) + "\n"
 
 
 def listing_lines(view: Listing) -> str:
@@ -48,4 +48,6 @@ def listing_lines(view: Listing) -> str:
 
 
 def rows_lines(view: Rows) -> str:
+    if view.document is not None:  # one document, as --format json gives it
+        return _dumps({"schema_version": SCHEMA_VERSION, **view.document}) + "\n"
     return "".join(_dumps(dict(zip(view.columns, row))) + "\n" for row in view.rows)

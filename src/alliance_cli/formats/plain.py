@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from .view import Listing, Rows, json_array, one_line, quantity_text, status_text, treaty_text, when
+from .view import Listing, Rows, one_line, scalar, quantity_text, status_text, treaty_text, when
 
 
 def _line(*fields: object) -> str:
-    return "\t".join(one_line(_field(f)) for f in fields) + "\n"
-
-
-def _field(value: object) -> str:
-    if value is None:
-        return ""
-    return json_array(value) if isinstance(value, (list, tuple)) else str(value)
+    return "\t".join(one_line(str(scalar(f))) for f in fields) + "\n"
 
 
 def listing(view: Listing) -> str:
