@@ -24,6 +24,7 @@ COMMANDS = [
     (("claim", "borduria-pact-2023", "--format", "json"), None),
     (("source", "alpha-report", "--format", "json"), None),
     (("sources", "--format", "json"), "SourcesTable"),
+    (("entities", "--format", "json"), "EntitiesTable"),
     (("about", "--format", "json"), "About"),
     (("figures", "--format", "json"), "FiguresTable"),
     *((("claims", "--count-by", field, "--format", "json"), "CountsTable")

@@ -226,12 +226,13 @@ class IndexedClaims(Sequence[Claim]):
         assert self._all is not None
         return self._all
 
-    def narrow(self, parties: Sequence[str], kinds: Sequence[str], since: str | None, until: str | None) -> Sequence[Claim]:
+    def narrow(self, parties: Sequence[str], kinds: Sequence[str], since: str | None, until: str | None,
+               undated: bool = False) -> Sequence[Claim]:
         """Claims, in file order, that have all `parties`, one of `kinds` and a date span meeting since..until.
 
         Empty arguments do not narrow. Callers still apply their own filters: this only saves reading.
         """
-        if self._all is not None or not (parties or kinds or since or until):
+        if self._all is not None or not (parties or kinds or since or until or undated):
             return self.everything()
         where, params = [], []
         for party in parties:
@@ -246,6 +247,8 @@ class IndexedClaims(Sequence[Claim]):
         if until:
             where.append("first <= ?")
             params.append(until)
+        if undated:
+            where.append("first IS NULL")
         found = self._select("WHERE " + " AND ".join(where), tuple(params))
         return self.everything() if found is None else found
 

@@ -58,10 +58,11 @@ _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 def json_schema(kind: str) -> str:
     from pydantic import TypeAdapter
 
-    if kind in OUTPUTS:
-        return json.dumps(output_schema(kind), indent=2)
-    if kind not in FILES:
+    if kind.casefold() in OUTPUTS:
+        return json.dumps(output_schema(kind.casefold()), indent=2)
+    if kind.casefold() not in FILES:
         raise UsageError(f"no schema for {kind!r}; choose {', '.join([*FILES, *OUTPUTS])}")
+    kind = kind.casefold()
     schema = TypeAdapter(FILES[kind]).json_schema()
     schema["$schema"] = _DRAFT
     for definition in schema.get("$defs", {}).values():
@@ -97,7 +98,14 @@ def output_schema(kind: str) -> dict[str, Any]:
         entity={"$ref": "#/$defs/Entity", "description": "`show`: the entity the profile is about."},
         source={"$ref": "#/$defs/Source", "description": "`source`: the source whose claims these are."},
     )
-    schema["required"] = ["schema_version", "dataset", "claims", "sources", "entities"]
+    schema["properties"].update(
+        claim={"$ref": "#/$defs/Claim", "description": "`claim ID`: the claim asked for."},
+        related={"type": "array", "items": {"$ref": "#/$defs/Claim"}, "description": "`claim ID`: its related claims."},
+    )
+    schema["required"] = ["schema_version", "dataset", "sources", "entities"]
+    # A listing has `claims`; `claim ID` has the claim asked for and its related claims instead.
+    schema["oneOf"] = [{"required": ["claims"], "not": {"required": ["claim"]}},
+                       {"required": ["claim", "related"], "not": {"required": ["claims"]}}]
     for name, (key, description, columns) in _TABLES.items():
         defs[name] = _table(version, key, description, columns)
     defs["About"] = _about(version)
@@ -122,6 +130,9 @@ _TABLES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "series": _TEXT, "date": _DATE, "amount": {"type": "number"}, "unit": _TEXT,
         "lower": _nullable({"type": "number"}), "upper": _nullable({"type": "number"}), "approximate": {"type": "boolean"},
         "status": _TEXT, "claim": _TEXT, "sources": _TEXTS, "quotes": _TEXTS}),
+    "EntitiesTable": ("entities", "`alliance entities --format json`: each entity and how many claims name it.", {
+        "id": _TEXT, "name": _TEXT, "kind": {"type": "string"}, "iso2": _nullable(_TEXT), "iso3": _nullable(_TEXT),
+        "aliases": _TEXT, "claims": {"type": "integer", "minimum": 0}}),
     "CountsTable": ("counts", "`alliance claims --count-by FIELD --format json`: the value of FIELD and its count.", {
         "claims": {"type": "integer", "minimum": 1}}),
 }

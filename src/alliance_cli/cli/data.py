@@ -19,9 +19,11 @@ from .common import (
     LimitOption,
     OutputOption,
     PartyOption,
+    ReverseOption,
     SearchOption,
     SinceOption,
     SingleOption,
+    SortOption,
     SourceOption,
     StatusOption,
     UntilOption,
@@ -93,11 +95,17 @@ def verify(
                f"{counted(len(ds.sources), 'source')} matched: all found")
 
 
+def _complete_schema_kinds() -> list[str]:
+    from ..schema import FILES, OUTPUTS
+
+    return [*FILES, *OUTPUTS]
+
+
 @command()
 def schema(
     kind: Annotated[str, typer.Argument(help="A facts file (claims, sources, entities or dataset), or the JSON "
                                              "output: export (every JSON document; tables in its $defs) or "
-                                             "export-jsonl.")] = "claims",
+                                             "export-jsonl.", autocompletion=_complete_schema_kinds)] = "claims",
 ) -> None:
     """Print the JSON Schema of a facts file or of the tool's JSON output.
 
@@ -126,12 +134,15 @@ def export(
     party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    sort: SortOption = None, reverse: ReverseOption = False,
 ) -> None:
     """Claims and their citations as CSV, JSON, HTML, SQLite and more.
 
     Also JSON Lines, Markdown, plain lines, and a Frictionless Data Package (a folder).
 
-    Every claim, or those matching the filters (the same as those of `claims`).
+    Every claim, or those matching the filters (the same as those of `claims`). Claims come in the
+    order of the facts files unless --sort or --reverse is given (--reverse alone sorts by date);
+    --limit applies after sorting.
 
     Example: alliance export --output claims.csv
     """
@@ -143,8 +154,9 @@ def export(
 
         check_outside(output, resolve_facts_dir(_state.facts))
     ds = _dataset()
+    # The order of the facts files unless asked; --reverse alone is newest first.
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
-                     sort=None, limit=limit)
+                     sort=sort or ("date" if reverse else None), reverse=reverse, limit=limit)
     view = Listing(ds, chosen, everything=len(chosen) == len(ds.claims))
     also = ""
     if fmt is OutputFormat.sqlite:

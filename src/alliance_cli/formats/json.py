@@ -16,11 +16,14 @@ def document(view: Listing) -> dict[str, Any]:
     """The dataset's identity, then claims, and the sources and entities they cite or name (all of them
     for a full export)."""
     ds = view.dataset
+    claims = {"claims": [record(c) for c in view.claims]}
+    if view.asked:
+        claims = {"claim": record(view.claims[0]), "related": [record(c) for c in view.claims[1:]]}
     return {
         "schema_version": SCHEMA_VERSION,
         "dataset": None if ds.info is None else record(ds.info),  # its title, version and licence
         **view.meta,
-        "claims": [record(c) for c in view.claims],
+        **claims,
         "sources": [record(s) for s in view.sources()],
         "entities": [record(e) for e in view.entities()],
     }

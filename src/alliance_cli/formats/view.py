@@ -50,6 +50,9 @@ class Listing:
     everything: bool = False
     # Extra top-level members for JSON (e.g. the entity a profile is about).
     meta: dict[str, Any] = field(default_factory=dict)
+    # The first claim is the one asked for (`alliance claim ID`), the rest are related to it; every
+    # format marks which is which.
+    asked: bool = False
 
     def numbered_citations(self) -> list[tuple[int, Claim, Citation]]:
         """Every citation of every claim, numbered in display order from 1."""
@@ -76,8 +79,15 @@ class Listing:
         named = {e for c in self.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
         return [e for e in self.dataset.entities.values() if self.everything or e.id in named]
 
+    def role(self, index: int) -> str:
+        """`claim` for the claim asked for, `related` for the others (only when `asked`)."""
+        return "claim" if index == 0 else "related"
+
     def groups(self) -> list[tuple[str | None, list[Claim]]]:
-        """The claims under one heading, or under a heading per year (undated last) when by_year."""
+        """The claims under one heading, under a heading per year (undated last) when by_year, or
+        under `claim` and `related claims` when asked."""
+        if self.asked:
+            return [("claim", self.claims[:1]), *([("related claims", self.claims[1:])] if self.claims[1:] else [])]
         if not self.by_year:
             return [(None, self.claims)]
         years: dict[str, list[Claim]] = {}
