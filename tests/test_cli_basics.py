@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from alliance_cli import __version__
-from alliance_cli.formats import OutputFormat, _formatters
+from alliance_cli.formats import FILE_FORMATS, OutputFormat, _formatters
 
 
 def test_no_arguments_prints_help(run):
@@ -23,13 +23,13 @@ def test_version(run):
     assert run("--version").stdout == f"alliance-cli {__version__}\n"
 
 
-@pytest.mark.parametrize("fmt", [f for f in OutputFormat if f is not OutputFormat.sqlite])
+@pytest.mark.parametrize("fmt", [f for f in OutputFormat if f not in FILE_FORMATS])
 def test_every_format_has_a_formatter(fmt):
     listing, rows = _formatters(fmt)
     assert callable(listing) and callable(rows)
 
 
-@pytest.mark.parametrize("fmt", [f.value for f in OutputFormat if f is not OutputFormat.sqlite])
+@pytest.mark.parametrize("fmt", [f.value for f in OutputFormat if f not in FILE_FORMATS])
 def test_every_listing_command_takes_every_format(run, fmt):
     for args in (["show", "borduria"], ["claims"], ["timeline"], ["treaties"], ["sources"], ["source", "alpha-report"],
                  ["claim", "borduria-pact-2023"], ["about"], ["figures"], ["claims", "--count-by", "kind"]):

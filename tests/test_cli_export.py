@@ -20,7 +20,7 @@ def test_export_json_has_claims_sources_entities_with_every_field(run):
     result = run("export", "--format", "json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert list(doc) == ["dataset", "claims", "sources", "entities"]
+    assert list(doc) == ["schema_version", "dataset", "claims", "sources", "entities"]
     assert doc["dataset"] is None  # the mini dataset has no dataset.yaml
     ds = load(MINI)
     assert doc["claims"] == json.loads(json.dumps([asdict(c) for c in ds.claims]))
@@ -52,11 +52,13 @@ def test_export_csv_parses_back_with_fixed_header(run):
     assert tuple(rows[0]) == CLAIM_COLUMNS
     assert len(rows) == 5
     pact = next(r for r in rows if r["id"] == "borduria-pact-2023")
-    assert pact["parties"] == "ruritania; borduria"
-    assert pact["treaty_obligations"] == "defense"
+    assert pact["parties"] == '["ruritania", "borduria"]'
+    assert pact["treaty_obligations"] == '["defense"]'
     assert pact["treaty_mutual_defense"] == "true"
     assert pact["source_count"] == "2"
-    assert pact["sources"] == "alpha-report; beta-bulletin"
+    assert pact["sources"] == '["alpha-report", "beta-bulletin"]'
+    assert pact["notes"] == '[null, "The bulletin gives the year only."]'
+    assert (pact["asserted_by"], pact["related"]) == ("[]", "[]")
     troops = next(r for r in rows if r["id"] == "borduria-troops-500")
     assert (troops["date"], troops["quantity_amount"], troops["quantity_unit"], troops["quantity_approximate"]) == (
         "2024-10", "500", "troops", "true",
@@ -75,7 +77,7 @@ def test_export_csv_neutralizes_formulas_but_not_numbers(run, facts_copy):
     assert result.exit_code == 0, result.stderr
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert rows["borduria-trade-2023"]["statement"] == "'=HYPERLINK(\"http://evil\")"
-    assert rows["borduria-trade-2021"]["quotes"] == "'@SUM(A1)"
+    assert rows["borduria-trade-2021"]["quotes"] == '["@SUM(A1)"]'  # an array is never a formula
     assert rows["borduria-trade-2023"]["quantity_amount"] == "12.5"
 
 
@@ -131,7 +133,7 @@ def test_export_refuses_table_format(run):
     assert result.exit_code == 2
     assert result.stderr.endswith(
         "Error: Invalid value for '--format' / '-f': 'table' is not one of "
-        "'plain', 'csv', 'json', 'jsonl', 'markdown', 'sqlite'.\n")
+        "'plain', 'csv', 'json', 'jsonl', 'markdown', 'html', 'sqlite', 'datapackage'.\n")
 
 
 def test_sqlite_format_elsewhere_is_a_usage_error(run):
@@ -139,7 +141,7 @@ def test_sqlite_format_elsewhere_is_a_usage_error(run):
     assert result.exit_code == 2
     assert result.stderr.endswith(
         "Error: Invalid value for '--format' / '-f': 'sqlite' is not one of "
-        "'table', 'plain', 'csv', 'json', 'jsonl', 'markdown'.\n")
+        "'table', 'plain', 'csv', 'json', 'jsonl', 'markdown', 'html'.\n")
 
 
 def test_export_markdown_footnotes(run):
@@ -160,4 +162,5 @@ def test_schema_describes_the_claims_file(run):
 
 def test_schema_of_an_unknown_file_kind(run):
     result = run("schema", "claim")
-    assert (result.exit_code, result.stderr) == (2, "error: no schema for 'claim'; choose claims, sources, entities, dataset\n")
+    assert (result.exit_code, result.stderr) == (
+        2, "error: no schema for 'claim'; choose claims, sources, entities, dataset, export, export-jsonl\n")

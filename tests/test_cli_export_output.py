@@ -31,13 +31,15 @@ def _looks_like(fmt: OutputFormat, data: bytes) -> bool:
     if fmt is OutputFormat.csv:
         return data.startswith(b"id,date,end,kind,")
     if fmt is OutputFormat.json:
-        return list(json.loads(data)) == ["dataset", "claims", "sources", "entities"]
+        return list(json.loads(data)) == ["schema_version", "dataset", "claims", "sources", "entities"]
     if fmt is OutputFormat.jsonl:
         return all(json.loads(line)["id"] for line in data.splitlines()) and len(data.splitlines()) == 5
     if fmt is OutputFormat.markdown:
         return data.startswith(b"| Date | Kind | Statement | Status | Sources |")
     if fmt is OutputFormat.sqlite:
         return data.startswith(b"SQLite format 3\x00")
+    if fmt is OutputFormat.html:
+        return data.startswith(b"<!DOCTYPE html>\n")
     raise AssertionError(f"no check for {fmt}")
 
 
@@ -45,8 +47,10 @@ def _looks_like(fmt: OutputFormat, data: bytes) -> bool:
 def test_export_output_takes_the_format_from_the_suffix(run, tmp_path, suffix):
     path = tmp_path / f"claims{suffix}"
     result = run("export", "--output", str(path))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"wrote 5 claims to {path}\n")
-    assert _looks_like(SUFFIXES[suffix.lower()], path.read_bytes())
+    fmt = SUFFIXES[suffix.lower()]
+    also = f", and Datasette's metadata to {tmp_path / 'claims.metadata.json'}" if fmt is OutputFormat.sqlite else ""
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"wrote 5 claims to {path}{also}\n")
+    assert _looks_like(fmt, path.read_bytes())
 
 
 def test_export_sqlite_by_suffix_opens_in_sqlite(run, tmp_path):
@@ -77,7 +81,7 @@ def test_export_to_an_unknown_suffix_asks_for_a_format(run, tmp_path, name):
     result = run("export", "-o", str(path))
     assert (result.exit_code, result.stderr) == (
         2, f"error: cannot tell which format to write to {path} from its name; give --format, or name the file "
-           "with one of .csv, .json, .jsonl, .ndjson, .md, .markdown, .db, .sqlite, .sqlite3\n")
+           "with one of .csv, .json, .jsonl, .ndjson, .md, .markdown, .db, .sqlite, .sqlite3, .html, .htm (or a folder)\n")
     assert not path.exists()
     result = run("export", "--format", "plain", "-o", str(path))
     assert (result.exit_code, result.stderr) == (0, f"wrote 5 claims to {path}\n")
@@ -257,9 +261,19 @@ def test_export_under_nohup_ignores_a_hang_up(tmp_path):
 def test_export_to_a_folder_is_refused_whatever_its_suffix(run, tmp_path, monkeypatch, name):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "existing").mkdir()
-    result = run("export", "-o", name)
+    result = run("export", "-f", "csv", "-o", name)
     assert (result.exit_code, result.stderr) == (1, f"{name}: is a folder: give a file name to write to\n")
     assert _leftovers(tmp_path) == ["existing"]
+
+
+@pytest.mark.parametrize("name", ["existing", "existing/", "new/"])
+def test_export_to_a_folder_without_a_format_writes_a_data_package(run, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing").mkdir()
+    result = run("export", "-o", name)
+    assert (result.exit_code, result.stderr) == (
+        0, f"wrote 5 claims to {name} (a data package: 8 tables and datapackage.json)\n")
+    assert (tmp_path / name / "datapackage.json").is_file()
 
 
 def test_wrote_line_shows_a_hostile_file_name_inertly(run, tmp_path):

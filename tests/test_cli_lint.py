@@ -72,7 +72,7 @@ def test_lint_unknown_rule_is_a_usage_error_with_a_suggestion(run, option):
 def test_lint_json_has_every_field_of_every_finding(run, in_repo):
     result = run("lint", str(LINT), "--format", "json", "--rule", "unlisted-party")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"findings": [{
+    assert json.loads(result.stdout) == {"schema_version": "1.0", "findings": [{
         "file": FILE, "line": 44, "claim": "drills-north", "rule": "unlisted-party",
         "message": "the statement names entity 'ruritania', which is not in parties, asserted_by or denied_by",
         "evidence": "'Strelsau'",
@@ -110,7 +110,8 @@ def test_an_accepted_exception_silences_only_its_rule_and_shows_in_claim(run, mo
     assert json.loads(run("claim", "envoys-exchanged", "-f", "jsonl").stdout)["lint"]["ignore"] == ["near-copy"]
     csv_text = run("claim", "envoys-exchanged", "-f", "csv").stdout
     assert csv_text.splitlines()[0].endswith(",notes,lint")
-    assert csv_text.splitlines()[1].endswith(f",,{accepted}")
+    assert csv_text.splitlines()[1].endswith(  # the cell is JSON, as every cell of several values in CSV
+        ',"{""ignore"": [""near-copy""], ""reason"": ""Four words; any rewording would say more or less than the source.""}"')
     assert f"| reported; {accepted} |" in run("claim", "envoys-exchanged", "-f", "markdown").stdout
 
 
@@ -120,7 +121,7 @@ def test_an_accepted_exception_is_exported_to_sqlite(run, monkeypatch, tmp_path)
     monkeypatch.setenv("ALLIANCE_FACTS", str(LINT))
     assert run("export", "-f", "sqlite", "-o", str(tmp_path / "claims.db")).exit_code == 0
     rows = sqlite3.connect(tmp_path / "claims.db").execute("SELECT * FROM lint_exceptions").fetchall()
-    assert rows == [("envoys-exchanged", "near-copy", "Four words; any rewording would say more or less than the source.")]
+    assert rows == [("envoys-exchanged", "near-copy", 0, "Four words; any rewording would say more or less than the source.")]
 
 
 @pytest.mark.parametrize("width", [60, 80])

@@ -116,11 +116,12 @@ def test_about_counts_by_kind(run):
 
 
 def test_figures_rows_keep_units_dates_sources_and_quotes(run):
+    # Sources and quotes are JSON arrays: a quote with a `;` or `|` in it cannot be split.
     assert run("figures", "--kind", "trade").stdout == (
-        "Borduria–Ruritania trade\t2021\t9\tUSD billion\t\t\tfalse\treported\tborduria-trade-2021\talpha-report"
-        "\tup from $9 billion in 2021\n"
-        "Borduria–Ruritania trade\t2023\t12.5\tUSD billion\t\t\tfalse\treported\tborduria-trade-2023\talpha-report"
-        "\tTrade between them reached $12.5 billion in 2023\n"
+        "Borduria–Ruritania trade\t2021\t9\tUSD billion\t\t\tfalse\treported\tborduria-trade-2021"
+        '\t["alpha-report"]\t["up from $9 billion in 2021"]\n'
+        "Borduria–Ruritania trade\t2023\t12.5\tUSD billion\t\t\tfalse\treported\tborduria-trade-2023"
+        '\t["alpha-report"]\t["Trade between them reached $12.5 billion in 2023"]\n'
     )
 
 
@@ -169,8 +170,8 @@ def test_notes_reach_plain_csv_and_cite(run):
     import io
 
     rows = {r["id"]: r for r in csv_module.DictReader(io.StringIO(run("export", "-f", "csv").stdout))}
-    assert rows["borduria-pact-2023"]["notes"] == f"; {note}"
-    assert rows["borduria-trade-2021"]["notes"] == ""
+    assert json.loads(rows["borduria-pact-2023"]["notes"]) == [None, note]
+    assert rows["borduria-trade-2021"]["notes"] == "[null]"  # one citation, without a note
     assert f"    Note: {note}" in run("cite", "borduria-pact-2023").stdout.splitlines()
 
 

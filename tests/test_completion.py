@@ -144,7 +144,7 @@ def test_fish_completes_from_its_script(shell_env, tmp_path):
 
     assert candidates("alliance show king") == ["Kingdom of Ruritania"]
     assert candidates("alliance claims --sort ") == ["date", "id", "kind", "sources", "status"]
-    assert candidates("alliance schema ") == ["claims", "dataset", "entities", "sources"]
+    assert candidates("alliance schema ") == ["claims", "dataset", "entities", "export", "export-jsonl", "sources"]
 
 
 @pytest.mark.parametrize(("shell", "first_line"), [("bash", "_alliance_completion() {"), ("zsh", "#compdef alliance"),

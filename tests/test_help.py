@@ -14,10 +14,10 @@ from alliance_cli.cli import app
 from alliance_cli.cli.common import HELP_GROUPS, summary
 
 COMMANDS = get_command(app).commands  # type: ignore[attr-defined]
-VIEW_FORMATS = ["table", "plain", "csv", "json", "jsonl", "markdown"]
+VIEW_FORMATS = ["table", "plain", "csv", "json", "jsonl", "markdown", "html"]
 # What `--format` offers: a view's formats, unless the command is listed here.
-OTHER_FORMATS = {"export": ["plain", "csv", "json", "jsonl", "markdown", "sqlite"], "cite": ["text", "bibtex", "csl-json"],
-                 "lint": ["plain", "json"]}
+OTHER_FORMATS = {"export": ["plain", "csv", "json", "jsonl", "markdown", "html", "sqlite", "datapackage"],
+                 "cite": ["text", "bibtex", "csl-json"], "lint": ["plain", "json"]}
 WITH_FORMAT = sorted(n for n, c in COMMANDS.items() if any("--format" in p.opts for p in c.params))
 
 
@@ -48,7 +48,7 @@ def test_format_offers_exactly_what_the_command_accepts(run, name):
     offered = re.search(r"--format <([^>]+)>", help_text(run, name)).group(1).split("|")
     assert offered == OTHER_FORMATS.get(name, VIEW_FORMATS)
     arguments = ["x" for p in COMMANDS[name].params if p.param_type_name == "argument" and p.required]
-    for fmt in {"table", "sqlite", "text"} - set(offered):
+    for fmt in {"table", "sqlite", "datapackage", "text"} - set(offered):
         result = run(name, *arguments, "--format", fmt)
         assert result.exit_code == 2, (name, fmt)
         assert f"'{fmt}' is not one of" in result.stderr

@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -155,15 +154,15 @@ def test_csv_neutralizes_every_formula_and_gives_the_text_back(run):
     header, *rows = csv.reader(io.StringIO(result.stdout_bytes.decode(), newline=""))  # .stdout folds CRLF
     assert tuple(header) == CLAIM_COLUMNS
     cells = {row[0]: dict(zip(header, row)) for row in rows}
-    assert cells["hostile-markup"]["quotes"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert cells["hostile-markup"]["quotes"] == '["@SUM(1+1)*cmd|\' /C calc\'!A0"]'
     assert cells["hostile-controls"]["quantity_unit"] == "'-5+cmd"
-    assert cells["hostile-controls"]["quotes"] == "'+1 tab\tand newline\nsecond line"
+    assert cells["hostile-controls"]["quotes"] == '["+1 tab\\tand newline\\nsecond line"]'
     assert cells["hostile-quote"]["statement"] == "''already quoted"
-    assert cells["hostile-quote"]["quotes"] == "'-2"
+    assert cells["hostile-quote"]["quotes"] == '["-2"]'
     for claim in load(HOSTILE).claims:
         row = cells[claim.id]
         assert _unneutralize(row["statement"]) == claim.statement
-        assert _unneutralize(row["quotes"]) == "; ".join(c.quote for c in claim.citations)
+        assert json.loads(row["quotes"]) == [c.quote for c in claim.citations]
     for row in cells.values():
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
 

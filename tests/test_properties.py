@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from alliance_cli.errors import AllianceError
-from alliance_cli.formats import OutputFormat, render
+from alliance_cli.formats import FILE_FORMATS, OutputFormat, render
 from alliance_cli.formats import csv as csv_format
 from alliance_cli.formats import json as json_format
+from alliance_cli.formats.datapackage import package
+from alliance_cli.formats.sqlite import database
 from alliance_cli.formats.view import UNSAFE, Listing, Rows, visible
 from alliance_cli.model import CLAIM_KINDS, STATUSES, Citation, Claim, Quantity, Treaty
 from alliance_cli.store import check, load
@@ -145,8 +147,9 @@ def test_valid_claims_survive_yaml_model_json_and_csv(facts, claim):
     assert cells["id"] == claim.id and cells["kind"] == claim.kind and cells["status"] == claim.status
     assert (cells["date"], cells["end"]) == (claim.date or "", claim.end or "")
     assert cells["statement"] == claim.statement
-    assert cells["parties"] == "; ".join(claim.parties)
-    assert cells["quotes"] == "; ".join(c.quote for c in claim.citations)
+    assert json.loads(cells["parties"]) == list(claim.parties)
+    assert json.loads(cells["quotes"]) == [c.quote for c in claim.citations]
+    assert json.loads(cells["notes"]) == [c.note for c in claim.citations]
     assert cells["quantity_unit"] == (q.unit if q else "")
     assert (float(cells["quantity_amount"]) if q else None) == (q.amount if q else None)
     assert cells["treaty_name"] == (t.name or "" if t else "") and cells["treaty_place"] == (t.place or "" if t else "")
@@ -164,8 +167,10 @@ def _assert_clean(facts: Path) -> None:
             assert p.file and p.message and (p.line is None or p.line >= 1)
         return
     listing = Listing(dataset, list(dataset.claims), "title", everything=True)
-    for fmt in (f for f in OutputFormat if f is not OutputFormat.sqlite):  # sqlite writes a file
+    for fmt in (f for f in OutputFormat if f not in FILE_FORMATS):
         render(listing, fmt)
+    database(listing)  # the formats that write files
+    package(listing)
 
 
 @FUZZ
@@ -237,7 +242,7 @@ def test_random_yaml_syntax_loads_or_fails_cleanly(facts, source):
 @given(value=st.text(max_size=40))
 def test_json_text_is_exact_and_inert(value):
     dumped = json_format.rows(Rows(("v",), [(value,)]))
-    assert json.loads(dumped) == {"rows": [{"v": value}]}
+    assert json.loads(dumped) == {"schema_version": "1.0", "rows": [{"v": value}]}
     assert UNSAFE.search(dumped) is None
 
 
@@ -298,3 +303,12 @@ def test_a_figure_is_refused_or_kept_exactly_as_written(facts, written):
     assert Decimal(repr(claim.quantity.amount)) == Decimal(written)
     shown = quantity_text(claim).split()[0].replace(",", "")
     assert Decimal(shown) == Decimal(written)
+
+
+@FUZZ
+@given(values=st.lists(st.none() | st.text(max_size=20), max_size=5))
+def test_json_array_cells_are_json_exactly(values):
+    from alliance_cli.formats.view import json_array
+
+    assert json_array(values) == json.dumps(values, ensure_ascii=False)
+    assert json.loads(json_array(tuple(values))) == values

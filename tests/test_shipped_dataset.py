@@ -92,3 +92,24 @@ def test_shipped_exceptions_give_their_reasons_and_statuses_follow_the_rule(run)
     assert (manpower["status"], manpower["denied_by"]) == ("disputed", ["russia", "north-korea"])
     # related has one meaning, both ways.
     assert all(cid in claims[other]["related"] for cid, c in claims.items() for other in c["related"])
+
+
+def test_every_quote_and_note_round_trips_through_the_csv(run):
+    # 14 citations have a `;` of their own: joined with "; " the Iran treaty's four notes read as five.
+    import csv
+    import io
+
+    from alliance_cli.store import load
+
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(run("export", "-f", "csv").stdout_bytes.decode(), newline=""))}
+    claims = load(shipped_facts_dir()).claims
+    assert len(rows) == len(claims)
+    for claim in claims:
+        row = rows[claim.id]
+        assert json.loads(row["quotes"]) == [c.quote for c in claim.citations], claim.id
+        assert json.loads(row["notes"]) == [c.note for c in claim.citations], claim.id
+        assert json.loads(row["sources"]) == [c.source for c in claim.citations], claim.id
+    assert json.loads(rows["russia-iran-treaty-2025"]["notes"]) == [
+        None, None, "The text names the agreement only generically; see also its section heading.", "Section heading.",
+    ]
+    assert sum(";" in c.quote or ";" in (c.note or "") for claim in claims for c in claim.citations) == 18

@@ -8,6 +8,7 @@ To cover a new view, add its command line to VIEWS.
 from __future__ import annotations
 
 import functools
+import json
 import re
 
 import pytest
@@ -157,7 +158,7 @@ def test_figures_show_every_mark_and_status_at_every_width(width):
     columns, outside = read(chart)
     n = 0
     for row in rows:
-        status, cited = row[7], len(row[9].split("; "))
+        status, cited = row[7], len(json.loads(row[9]))  # sources: a JSON array
         marks = "".join(f"[{n + k}]" for k in range(1, cited + 1))
         n += cited
         assert whole_on_a_line(marks, chart), f"{row[8]}: marks {marks} split at {width}"

@@ -90,7 +90,9 @@ LintRule = Literal[
 CLAIM_KINDS: tuple[str, ...] = get_args(ClaimKind)
 STATUSES: tuple[str, ...] = get_args(Status)
 LINT_RULES: tuple[str, ...] = get_args(LintRule)
+OBLIGATIONS: tuple[str, ...] = get_args(Obligation)
 ENTITY_KINDS: tuple[str, ...] = get_args(EntityKind)
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 CONTESTED: frozenset[str] = frozenset({"alleged", "denied", "disputed"})
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError, UsageError, suggest
-from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span, entity_names, name_key
+from .model import CONTESTED, Claim, Dataset, DatasetInfo, Entity, Source, date_span, entity_names, name_key
 
 
 def find_entity(dataset: Dataset, name: str) -> Entity:
@@ -359,6 +359,11 @@ def series(dataset: Dataset, claims: Iterable[Claim]) -> Figures:
     return Figures(dataset, out)
 
 
+def citation(info: DatasetInfo) -> str:
+    """How to cite the dataset: `Maintainers. Title, version V (date). Licence.`"""
+    return f"{', '.join(info.maintainers)}. {info.title}, version {info.version} ({info.date}). {info.licence.name}."
+
+
 def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: Path | None) -> list[tuple[str, Any]]:
     """What `alliance about` reports: the dataset's identity (from its dataset.yaml), counts by kind, and
     how to cite it. A facts directory without a dataset.yaml is named by its path and dated by its newest file.
@@ -372,7 +377,7 @@ def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: Path | 
                     ("dated", day), ("licence", licence), ("maintainers", ", ".join(info.maintainers))]
         if info.homepage:
             identity.append(("homepage", info.homepage))
-        cite = f"{', '.join(info.maintainers)}. {info.title}, version {info.version} ({day}). {info.licence.name}."
+        cite = citation(info)
     else:
         files = [p for p in facts_dir.rglob("*.y*ml") if p.is_file()]
         newest = max((p.stat().st_mtime for p in files), default=None)

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import AllianceError
-from ..formats import OutputFormat
+from ..formats import FILE_FORMATS, OutputFormat
 from ..formats.view import Listing, Rows
 from .output import ReaderGone, print_renderables, terminal_width, to_stdout, write_file
 
@@ -270,13 +270,13 @@ def _dataset():
 
 # ---- output ------------------------------------------------------------------------------
 
-def _formats(name: str, leave_out: OutputFormat) -> Any:
-    """The output formats but one, as an Enum of their own: `--help` and shell completion offer a
+def _formats(name: str, *leave_out: OutputFormat) -> Any:
+    """The output formats but some, as an Enum of their own: `--help` and shell completion offer a
     command exactly the formats it accepts, and any other is a bad command line (exit 2)."""
-    return Enum(name, [(f.name, f.value) for f in OutputFormat if f is not leave_out], type=str)
+    return Enum(name, [(f.name, f.value) for f in OutputFormat if f not in leave_out], type=str)
 
 
-ViewFormat = _formats("ViewFormat", OutputFormat.sqlite)  # sqlite writes a file: `export` only
+ViewFormat = _formats("ViewFormat", *FILE_FORMATS)  # sqlite and datapackage write files: `export` only
 ExportFormat = _formats("ExportFormat", OutputFormat.table)  # export writes data, never a terminal table
 
 FormatOption = Annotated[

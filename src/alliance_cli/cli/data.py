@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import AllianceError, UsageError
-from ..formats import OutputFormat
+from ..formats import FILE_FORMATS, OutputFormat
 from ..formats.view import Listing
 from ..words import counted
 from .common import (
@@ -38,7 +38,7 @@ from .common import (
     _state,
     _stderr,
 )
-from .output import check_outside, is_stream, refuse_folder, write_file
+from .output import check_outside, is_stream, refuse_folder, write_file, write_folder_atomically
 
 
 @command()
@@ -96,19 +96,21 @@ def verify(
 
 
 def _complete_schema_kinds() -> list[str]:
-    from ..schema import FILES
+    from ..schema import FILES, OUTPUTS
 
-    return list(FILES)
+    return [*FILES, *OUTPUTS]
 
 
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.",
-                                        autocompletion=_complete_schema_kinds)] = "claims",
+    kind: Annotated[str, typer.Argument(help="A facts file (claims, sources, entities or dataset), or the JSON "
+                                             "output: export (every JSON document; tables in its $defs) or "
+                                             "export-jsonl.", autocompletion=_complete_schema_kinds)] = "claims",
 ) -> None:
-    """Print the JSON Schema of a kind of facts file, for YAML editors.
+    """Print the JSON Schema of a facts file or of the tool's JSON output.
 
-    Editors that validate YAML as you type can check facts files against it.
+    Editors that validate YAML as you type can check facts files against it. `schema export`
+    describes the JSON the tool prints, whose `schema_version` says which shape it is.
 
     Example: alliance schema claims > claims.schema.json
     """
@@ -121,8 +123,10 @@ def schema(
 def export(
     chosen_format: Annotated[
         Optional[ExportFormat],
-        typer.Option("--format", "-f", help="csv, json, jsonl, markdown, sqlite or plain. Default: what the --output "
-                                            "file's suffix says (.csv, .json, .jsonl, .md, .db), else json.",
+        typer.Option("--format", "-f", help="csv, json, jsonl, html (one page), markdown, plain, sqlite, or datapackage "
+                                            "(a folder: a CSV per table, a Table Schema each). Default: what the "
+                                            "--output file's suffix says (.csv, .json, .jsonl, .md, .html, .db; a "
+                                            "folder: datapackage), else json.",
                      case_sensitive=False),
     ] = None,
     output: OutputOption = None,
@@ -132,7 +136,9 @@ def export(
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
     sort: SortOption = None, reverse: ReverseOption = False,
 ) -> None:
-    """Claims with their citations as CSV, JSON, JSON Lines or SQLite.
+    """Claims and their citations as CSV, JSON, HTML, SQLite and more.
+
+    Also JSON Lines, Markdown, plain lines, and a Frictionless Data Package (a folder).
 
     Every claim, or those matching the filters (the same as those of `claims`). Claims come in the
     order of the facts files unless --sort or --reverse is given (--reverse alone sorts by date);
@@ -152,10 +158,21 @@ def export(
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
                      sort=sort or ("date" if reverse else None), reverse=reverse, limit=limit)
     view = Listing(ds, chosen, everything=len(chosen) == len(ds.claims))
+    also = ""
     if fmt is OutputFormat.sqlite:
-        from ..formats.sqlite import database
+        from ..formats.sqlite import database, metadata_file
 
         write_file(output, database(view))
+        if not is_stream(output):
+            # Beside it, for `datasette claims.db -m claims.metadata.json`: title, licence, what each column holds.
+            metadata_name, metadata = metadata_file(view, output)
+            write_file(metadata_name, metadata)
+            also = f", and Datasette's metadata to {metadata_name}"
+    elif fmt is OutputFormat.datapackage:
+        from ..formats.datapackage import TABLES, package
+
+        write_folder_atomically(output, package(view), "datapackage.json")
+        also = f" (a data package: {len(TABLES)} tables and datapackage.json)"
     else:
         emit(view, fmt, output, bom=excel)
     if to_file:
@@ -163,27 +180,29 @@ def export(
 
         from ..formats.view import visible
 
-        _stderr().print(Text(visible(f"wrote {len(chosen)} claim{'s' * (len(chosen) != 1)} to {output}")))
+        _stderr().print(Text(visible(f"wrote {len(chosen)} claim{'s' * (len(chosen) != 1)} to {output}{also}")))
 
 
 def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) -> OutputFormat:
-    """The format to export: as given, else as the file's suffix says, else JSON for a stream."""
+    """The format to export: as given, else as the file's suffix says (a folder: a data package), else
+    JSON for a stream."""
     from ..formats import SUFFIXES, format_of_file
 
-    if output is not None:
-        refuse_folder(output)
     implied = format_of_file(output) if output is not None else None
+    if output is not None and fmt not in (None, OutputFormat.datapackage):
+        refuse_folder(output)  # without --format, a folder takes a data package
     if fmt is None:
         if implied is None and output is not None and not is_stream(output):
             known = ", ".join(SUFFIXES)
             raise UsageError(f"cannot tell which format to write to {output} from its name; "
-                             f"give --format, or name the file with one of {known}")
+                             f"give --format, or name the file with one of {known} (or a folder)")
         fmt = implied or OutputFormat.json
     elif implied is not None and implied is not fmt:
         raise UsageError(f"--format {fmt.value} does not match {output}, whose suffix says {implied.value}; "
                          "drop --format or rename the file")
-    if fmt is OutputFormat.sqlite and output is None:
-        raise UsageError("--format sqlite writes a database file: give --output FILE")
+    if fmt in FILE_FORMATS and (output is None or (fmt is OutputFormat.datapackage and is_stream(output))):
+        what, metavar = FILE_FORMATS[fmt]
+        raise UsageError(f"--format {fmt.value} writes {what}: give --output {metavar}")
     if excel and fmt is not OutputFormat.csv:
         raise UsageError(f"--excel adds a byte order mark to CSV only; this export is {fmt.value}")
     return fmt
@@ -252,10 +271,11 @@ def lint(
     assert dataset is not None
     findings = run_lint(dataset, facts_dir, rules=rule or None, ignore=ignore or (), places=places)
     if fmt is LintFormat.json:
-        import json
         from dataclasses import asdict
 
-        write_stdout(json.dumps({"findings": [asdict(f) for f in findings]}, ensure_ascii=False, indent=2) + "\n")
+        from ..formats.json import SCHEMA_VERSION, dumps
+
+        write_stdout(dumps({"schema_version": SCHEMA_VERSION, "findings": [asdict(f) for f in findings]}, indent=2) + "\n")
     else:
         from ..formats.view import one_line
 

@@ -9,7 +9,7 @@ import io
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import AllianceError, Problem, UsageError
@@ -360,14 +360,65 @@ def write_atomically(name: str, data: bytes, shown: str | None = None) -> None:
             raise
 
 
+def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> None:
+    """Write files into a new folder beside `name`, then swap it in: `name` is never left half-written.
+
+    An existing folder is replaced only if it is empty or a previous export (it holds a file named
+    `marker`), so that a typo cannot wipe a folder of the user's own.
+    """
+    import secrets
+    import shutil
+
+    path = Path(name.rstrip("/" + os.sep) or name)
+    if path.exists() and not path.is_dir():
+        raise AllianceError(Problem("is a file: give a folder to write to", name))
+    if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
+        raise AllianceError(Problem(f"folder is not empty and holds no {marker}: refusing to replace it", name))
+    # Named before it is made, as write_atomically's file: a signal at any moment leaves nothing behind.
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    old = tmp.with_name(tmp.name + ".old")
+
+    def undo() -> None:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not path.exists():
+            os.replace(old, path)  # put the previous export back
+
+    with _removed_if_killed(str(tmp), remove=undo):
+        try:
+            os.mkdir(tmp, 0o700)
+        except OSError as e:
+            raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
+        try:
+            for file_name, data in files.items():
+                with open(tmp / file_name, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.chmod(tmp / file_name, 0o666 & ~_umask())
+            # Made private (0700): give it an existing folder's mode, or a new one's.
+            os.chmod(tmp, _file_mode(path) if path.is_dir() else 0o777 & ~_umask())
+            if path.is_dir():
+                os.replace(path, old)
+            os.replace(tmp, path)
+        except BaseException as e:
+            undo()
+            if isinstance(e, OSError):
+                raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
+            raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 @contextlib.contextmanager
-def _removed_if_killed(tmp: str) -> Iterator[None]:
-    """On SIGTERM or SIGHUP, remove the temporary file (if it exists yet), then die of the signal as we
-    would have."""
+def _removed_if_killed(tmp: str, remove: Callable[[], None] | None = None) -> Iterator[None]:
+    """On SIGTERM or SIGHUP, remove the temporary file (if it exists yet), or call `remove`, then die of
+    the signal as we would have."""
     import signal
 
     def remove_and_die(signum: int, frame: object) -> None:
-        Path(tmp).unlink(missing_ok=True)
+        if remove is not None:
+            remove()
+        else:
+            Path(tmp).unlink(missing_ok=True)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
@@ -391,6 +442,10 @@ def _file_mode(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

@@ -19,7 +19,13 @@ class OutputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    html = "html"  # one self-contained page
     sqlite = "sqlite"  # a database file: `export --format sqlite --output FILE` only
+    datapackage = "datapackage"  # a folder: `export --format datapackage --output DIR` only
+
+
+# Formats that write files of their own rather than text: only `export --output` makes them.
+FILE_FORMATS = {OutputFormat.sqlite: ("a database file", "FILE"), OutputFormat.datapackage: ("a folder", "DIR")}
 
 
 # What a file's suffix says it holds (compared case-insensitively): `export --output FILE` writes
@@ -34,13 +40,21 @@ SUFFIXES = {
     ".db": OutputFormat.sqlite,
     ".sqlite": OutputFormat.sqlite,
     ".sqlite3": OutputFormat.sqlite,
+    ".html": OutputFormat.html,
+    ".htm": OutputFormat.html,
 }
 
 
 def format_of_file(name: str) -> OutputFormat | None:
-    """The format a file name's suffix implies, or None for a suffix not in SUFFIXES (or none)."""
+    """The format a file name's suffix implies, or None for a suffix not in SUFFIXES (or none).
+
+    A folder that exists (or a name ending in `/`) can only take a data package.
+    """
+    import os
     from pathlib import PurePath
 
+    if name.endswith(("/", os.sep)) or os.path.isdir(name):
+        return OutputFormat.datapackage
     return SUFFIXES.get(PurePath(name).suffix.lower())
 
 
@@ -53,12 +67,14 @@ _FORMATTERS = {
     OutputFormat.json: ("json", "listing", "rows"),
     OutputFormat.jsonl: ("json", "listing_lines", "rows_lines"),
     OutputFormat.markdown: ("markdown", "listing", "rows"),
+    OutputFormat.html: ("html", "listing", "rows"),
 }
 
 
 def _formatters(fmt: OutputFormat) -> tuple[Callable[[Listing], Any], Callable[[Rows], Any]]:
-    if fmt is OutputFormat.sqlite:
-        raise UsageError("--format sqlite writes a database file: use `alliance export --format sqlite --output FILE`")
+    if fmt in FILE_FORMATS:
+        what, metavar = FILE_FORMATS[fmt]
+        raise UsageError(f"--format {fmt.value} writes {what}: use `alliance export --format {fmt.value} --output {metavar}`")
     module_name, listing, rows = _FORMATTERS[fmt]  # test_every_format_has_a_formatter keeps this exhaustive
     module = import_module(f".{module_name}", __name__)
     return getattr(module, listing), getattr(module, rows)

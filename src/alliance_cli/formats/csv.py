@@ -1,4 +1,10 @@
-"""CSV (RFC 4180, via the stdlib) with every text cell neutralized against formula injection."""
+"""CSV (RFC 4180, via the stdlib) with every text cell neutralized against formula injection.
+
+A cell that holds several values (parties, quotes, notes...) holds them as a JSON array, `["russia",
+"iran"]`, so that no value, however much punctuation it has, can be split or merged with its
+neighbour: `json.loads(cell)` gives them back exactly, with `null` for a citation without a note.
+An empty cell is a field the claim does not have (no treaty, say); an empty list is `[]`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Claim
-from .view import Listing, Rows, lint_text, number, scalar
+from .view import Listing, Rows, json_array, number, scalar
 
 CLAIM_COLUMNS = (
     "id", "date", "end", "kind", "parties", "statement", "status", "asserted_by", "denied_by",
@@ -16,7 +22,6 @@ CLAIM_COLUMNS = (
     "treaty_name", "treaty_signed", "treaty_place", "treaty_obligations", "treaty_mutual_defense",
     "related", "source_count", "sources", "quotes", "notes", "lint",
 )
-JOIN = "; "
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula by a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,18 +38,27 @@ def neutralize(value: Any) -> Any:
     return value
 
 
+def _lint_cell(claim: Claim) -> str:
+    """The lint findings a curator accepted, as JSON (`{"ignore": [...], "reason": "..."}`); empty when none."""
+    if claim.lint is None:
+        return ""
+    import json
+
+    return json.dumps({"ignore": list(claim.lint.ignore), "reason": claim.lint.reason}, ensure_ascii=False)
+
+
 def claim_row(claim: Claim) -> tuple[Any, ...]:
-    q, t = claim.quantity, claim.treaty
+    q, t, arr = claim.quantity, claim.treaty, json_array
     return (
-        claim.id, claim.date, claim.end, claim.kind, JOIN.join(claim.parties), claim.statement, claim.status,
-        JOIN.join(claim.asserted_by), JOIN.join(claim.denied_by),
+        claim.id, claim.date, claim.end, claim.kind, arr(claim.parties), claim.statement, claim.status,
+        arr(claim.asserted_by), arr(claim.denied_by),
         q and number(q.amount), q and q.unit, q and number(q.lower), q and number(q.upper),
         q and q.approximate,
-        t and t.name, t and t.signed, t and t.place, t and JOIN.join(t.obligations), t and t.mutual_defense,
-        JOIN.join(claim.related), len({c.source for c in claim.citations}),
-        JOIN.join(c.source for c in claim.citations), JOIN.join(c.quote for c in claim.citations),
-        JOIN.join(c.note or "" for c in claim.citations) if any(c.note for c in claim.citations) else "",
-        lint_text(claim),
+        t and t.name, t and t.signed, t and t.place, t and arr(t.obligations), t and t.mutual_defense,
+        arr(claim.related), len({c.source for c in claim.citations}),
+        arr([c.source for c in claim.citations]), arr([c.quote for c in claim.citations]),
+        arr([c.note for c in claim.citations]),
+        _lint_cell(claim),
     )
 
 

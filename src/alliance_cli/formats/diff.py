@@ -68,7 +68,9 @@ def summary(diff: Diff) -> str:
 
 def document(diff: Diff) -> dict[str, Any]:
     """Every side's added and removed records in full, and each changed record's fields."""
-    out: dict[str, Any] = {"old": diff.old, "new": diff.new}
+    from .json import SCHEMA_VERSION
+
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "old": diff.old, "new": diff.new}
     for what in KINDS:
         out[_PLURAL[what]] = {
             "added": [record(c.record) for c in diff.of(what, "added")],

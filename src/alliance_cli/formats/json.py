@@ -7,22 +7,25 @@ from typing import Any
 
 from .view import UNSAFE, Listing, Rows, record
 
+# The shape of every JSON document the tool prints (`alliance schema export` describes it): the
+# minor number grows when a member is added, the major one when a member changes or goes.
+SCHEMA_VERSION = "1.0"
+
 
 def document(view: Listing) -> dict[str, Any]:
     """The dataset's identity, then claims, and the sources and entities they cite or name (all of them
     for a full export)."""
     ds = view.dataset
-    source_ids = {cit.source for c in view.claims for cit in c.citations}
-    entity_ids = {e for c in view.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
     claims = {"claims": [record(c) for c in view.claims]}
     if view.asked:
         claims = {"claim": record(view.claims[0]), "related": [record(c) for c in view.claims[1:]]}
     return {
+        "schema_version": SCHEMA_VERSION,
         "dataset": None if ds.info is None else record(ds.info),  # its title, version and licence
         **view.meta,
         **claims,
-        "sources": [record(s) for s in ds.sources.values() if view.everything or s.id in source_ids],
-        "entities": [record(e) for e in ds.entities.values() if view.everything or e.id in entity_ids],
+        "sources": [record(s) for s in view.sources()],
+        "entities": [record(e) for e in view.entities()],
     }
 
 
@@ -40,9 +43,8 @@ def listing(view: Listing) -> str:
 
 
 def rows(view: Rows) -> str:
-    if view.document is not None:
-        return dumps(view.document, indent=2) + "\n"
-    return dumps({view.key: [dict(zip(view.columns, row)) for row in view.rows]}, indent=2) + "\n"
+    body = view.document if view.document is not None else {view.key: [dict(zip(view.columns, row)) for row in view.rows]}
+    return dumps({"schema_version": SCHEMA_VERSION, **body}, indent=2) + "\n"
 
 
 def listing_lines(view: Listing) -> str:
@@ -50,6 +52,6 @@ def listing_lines(view: Listing) -> str:
 
 
 def rows_lines(view: Rows) -> str:
-    if view.document is not None:
-        return dumps(view.document) + "\n"
+    if view.document is not None:  # one document, as --format json gives it
+        return dumps({"schema_version": SCHEMA_VERSION, **view.document}) + "\n"
     return "".join(dumps(dict(zip(view.columns, row))) + "\n" for row in view.rows)

@@ -22,7 +22,9 @@ def _unlinked(text: str) -> str:
 
 def _cell(text: object) -> str:
     # Data is shown, never rendered: escape what Markdown would act on, keep controls visible,
-    # and turn a newline (which would end the table row) into <br>.
+    # and turn a newline (which would end the table row) into <br>. Several values: a line each.
+    if isinstance(text, (list, tuple)):
+        return "<br>".join(_cell(t) for t in text)
     return _unlinked(_INLINE.sub(r"\\\1", visible(str(scalar(text))))).replace("\n", "<br>")
 
 

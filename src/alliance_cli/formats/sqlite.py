@@ -1,9 +1,17 @@
-"""A SQLite database of the claims, with keys, that opens as it is in sqlite3 or Datasette."""
+"""A SQLite database of the claims, with keys, that opens as it is in sqlite3 or Datasette.
+
+For Datasette it has full-text indexes named as sqlite-utils names them (`claims_fts` over the
+claims, `citations_fts` over the quotes and notes: Datasette finds them by their `content=`), two
+views that join parties, sources and citations for browsing, and a metadata file (`metadata()`)
+with the dataset's title, licence and a description of every table and column.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
+from typing import Any
 
 from ..model import Dataset
 from .view import Listing
@@ -40,9 +48,36 @@ CREATE TABLE related_claims (
   PRIMARY KEY (claim_id, related_id)
 );
 CREATE TABLE lint_exceptions (
-  claim_id TEXT NOT NULL REFERENCES claims(id), rule TEXT NOT NULL, reason TEXT NOT NULL,
+  claim_id TEXT NOT NULL REFERENCES claims(id), rule TEXT NOT NULL, position INTEGER NOT NULL, reason TEXT NOT NULL,
   PRIMARY KEY (claim_id, rule)
 );
+"""
+
+
+def _names(role: str, column: str) -> str:
+    """A view column: the names of a claim's entities in one role, in order, as a JSON array."""
+    return (f"(SELECT json_group_array(name) FROM (SELECT e.name FROM claim_parties p JOIN entities e ON e.id = p.entity_id"
+            f" WHERE p.claim_id = c.id AND p.role = '{role}' ORDER BY p.position)) AS {column}")
+
+
+# Porter stemming, so that a search for "drone" finds "drones" too. External content: the text is
+# stored once, in the tables; Datasette asks the index only for rowids.
+SEARCH_AND_VIEWS = f"""
+CREATE VIRTUAL TABLE claims_fts USING fts5(statement, treaty_name, content="claims", tokenize="porter unicode61");
+CREATE VIRTUAL TABLE citations_fts USING fts5(quote, note, content="citations", tokenize="porter unicode61");
+INSERT INTO claims_fts(claims_fts) VALUES ('rebuild');
+INSERT INTO citations_fts(citations_fts) VALUES ('rebuild');
+CREATE VIEW claims_with_parties AS
+SELECT c.id, c.date, c."end", c.kind, c.statement, c.status,
+  {_names("party", "parties")}, {_names("asserted_by", "asserted_by")}, {_names("denied_by", "denied_by")},
+  (SELECT count(*) FROM citations WHERE claim_id = c.id) AS citations,
+  (SELECT json_group_array(title) FROM (SELECT DISTINCT s.title FROM citations ci JOIN sources s ON s.id = ci.source_id
+     WHERE ci.claim_id = c.id)) AS sources
+FROM claims c;
+CREATE VIEW citations_with_sources AS
+SELECT ci.claim_id, ci.position + 1 AS number, c.statement, c.status, s.title AS source, s.outlet, s.published,
+  ci.quote, ci.note, s.url
+FROM citations ci JOIN claims c ON c.id = ci.claim_id JOIN sources s ON s.id = ci.source_id;
 """
 
 
@@ -101,4 +136,60 @@ def _fill(db: sqlite3.Connection, view: Listing) -> None:
                        [(c.id, i, cit.source, cit.quote, cit.note) for i, cit in enumerate(c.citations)])
         db.executemany("INSERT INTO related_claims VALUES (?,?)", [(c.id, r) for r in c.related])
         if c.lint is not None:  # the lint findings a curator accepted for this claim, and why
-            db.executemany("INSERT INTO lint_exceptions VALUES (?,?,?)", [(c.id, r, c.lint.reason) for r in c.lint.ignore])
+            db.executemany("INSERT INTO lint_exceptions VALUES (?,?,?,?)",
+                           [(c.id, r, i, c.lint.reason) for i, r in enumerate(c.lint.ignore)])
+    db.executescript(SEARCH_AND_VIEWS)
+
+
+def metadata_file(view: Listing, database_path: str) -> tuple[str, bytes]:
+    """Datasette's metadata file for the database: its name (`claims.db` -> `claims.metadata.json`,
+    beside it) and its bytes."""
+    path = Path(database_path)
+    text = json.dumps(metadata(view, database_path), ensure_ascii=False, indent=2) + "\n"
+    return str(path.with_name(f"{path.stem}.metadata.json")), text.encode("utf-8")
+
+
+# Columns the database has but the data package splits into tables of their own.
+_COLUMNS = {
+    "claims": {"treaty_obligations": "The treaty's obligations (ATOP vocabulary), as a JSON array.",
+               "quantity_approximate": "1 when the source gives the figure as approximate.",
+               "treaty_mutual_defense": "1 or 0: whether it has a mutual defense clause; empty when the sources "
+                                        "do not say."},
+}
+_VIEWS = {
+    "claims_with_parties": ("Each claim with the names of its parties, of who asserts and who denies it (JSON arrays), "
+                            "its number of citations and the titles of its sources.", {}),
+    "citations_with_sources": ("Each citation, numbered within its claim, with the claim's statement and the source's "
+                               "title, outlet and date.", {"number": "The citation's number within its claim, from 1."}),
+}
+
+
+def metadata(view: Listing, database_path: str) -> dict[str, Any]:
+    """Datasette's metadata: the dataset's title, description, licence and source, and what each table
+    and column holds (the data package's descriptions, for the tables the two share)."""
+    from .datapackage import TABLES, UNTITLED
+
+    tables: dict[str, Any] = {}
+    for table in TABLES:
+        if table.name == "treaty_obligations":
+            continue  # a JSON column of claims here
+        columns = {f.name: f.description for f in table.fields if f.name != "is_treaty"}
+        columns.update(_COLUMNS.get(table.name, {}))
+        tables[table.name] = {"description": table.description, "columns": columns}
+    tables["claims"].update(fts_table="claims_fts", fts_pk="rowid")
+    tables["citations"].update(fts_table="citations_fts", fts_pk="rowid")
+    tables["dataset"] = {"description": "The dataset's identity, a row per item: title, description, version, date, "
+                                        "licence, maintainers (a JSON array), homepage, and the tool's version.",
+                         "columns": {"name": "The item.", "value": "Its value."}}
+    for name, (description, columns) in _VIEWS.items():
+        tables[name] = {"description": description, "columns": columns}
+    for hidden in ("claims_fts", "citations_fts"):
+        tables[hidden] = {"hidden": True}
+    info = view.dataset.info
+    out: dict[str, Any] = {"title": info.title if info else UNTITLED}
+    if info:
+        out.update(description=info.description, license=info.licence.title or info.licence.name,
+                   license_url=info.licence.url)
+    out.update(source="The archived texts in the sources table, each quoted verbatim by its citations",
+               about="alliance-cli", databases={Path(database_path).stem: {"tables": tables}})
+    return out
