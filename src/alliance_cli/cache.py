@@ -1,12 +1,15 @@
 """A derived index of a facts directory (SQLite in the user cache), so later runs skip YAML and validation.
 
 One file per facts directory. It holds the validated records (entities and sources whole; each claim
-on its own row, indexed by party, kind and date span) and a key: the path, size, mtime and ctime of
+on its own row, indexed by party, kind, status, source and date span), a full-text index of the claims
+(SQLite FTS5) and a key: the path, size, mtime and ctime of
 every facts file, the tool's version and its own code. A run whose key differs in anything rebuilds
 the file, so the cache is never stale. Writes go to a temporary file renamed into place; a missing,
 read-only, corrupt or unreadable cache is bypassed silently, never an error.
 
 The model classes are plain dataclasses, so serving a run from here imports neither PyYAML nor pydantic.
+A dataset loaded without the cache gets the same tables built in memory when a search or count asks
+for them (`index`), so both give the same answers from the same SQL.
 """
 
 from __future__ import annotations
@@ -17,18 +20,18 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from . import __version__, store
-from .model import Citation, Claim, Dataset, Entity, Quantity, Source, Treaty, date_span
+from .model import CONTESTED, Citation, Claim, Dataset, Entity, Quantity, Source, Treaty, date_span, entity_names, sort_key
 
 APP = "alliance-cli"
 CACHE_ENV = "ALLIANCE_CACHE_DIR"
 NO_CACHE_ENV = "ALLIANCE_NO_CACHE"
-FORMAT = 1  # bump when the layout below changes
+FORMAT = 2  # bump when the layout below changes
 # A file changed this recently could change again within one tick of the file system's clock and
 # keep its mtime; such a file is never trusted to a cache (git calls this "racily clean").
 SETTLE_NS = 2_000_000_000
@@ -171,7 +174,8 @@ class IndexedClaims(Sequence[Claim]):
     """The claims of a cached dataset, in file order, read from the cache only as far as they are needed.
 
     `narrow` gives the claims that may pass a filter by party, kind and date without reading the others;
-    iterating reads them all. Should the cache file fail under us, the facts files are loaded instead.
+    `index` answers selections, counts and searches in SQL; iterating reads them all. Should the cache
+    file fail under us, the facts files are loaded instead.
     """
 
     def __init__(self, con: Any, count: int, facts_dir: Path, cache_file: Path) -> None:
@@ -197,7 +201,7 @@ class IndexedClaims(Sequence[Claim]):
 
     def everything(self) -> tuple[Claim, ...]:
         if self._all is None:
-            found = self._select("", ())
+            found = self._select("SELECT data FROM claim_data ORDER BY pos", ())
             if found is not None and len(found) != self._count:
                 found = self._fail()
             self._all = found if found is not None else self._all
@@ -211,25 +215,41 @@ class IndexedClaims(Sequence[Claim]):
         """
         if self._all is not None or not (parties or kinds or since or until):
             return self.everything()
-        where, params = [], []
-        for party in parties:
-            where.append("pos IN (SELECT pos FROM parties WHERE entity = ?)")
-            params.append(party)
-        if kinds:
-            where.append(f"kind IN ({','.join('?' * len(kinds))})")
-            params += kinds
-        if since:
-            where.append("last >= ?")
-            params.append(since)
-        if until:
-            where.append("first <= ?")
-            params.append(until)
-        found = self._select("WHERE " + " AND ".join(where), tuple(params))
+        where, params = Selection(tuple(parties), tuple(kinds), since=since, until=until).where()
+        found = self._select(f"SELECT data FROM claim_data WHERE pos IN (SELECT pos FROM claims{where}) ORDER BY pos",
+                             params)
         return self.everything() if found is None else found
+
+    def index(self, dataset: Dataset) -> Index:
+        """The cache file's tables, to select, count and search in SQL; built in memory should the file fail."""
+        def from_files() -> Index:
+            return memory_index(Dataset.of(self.everything(), dataset.sources, dataset.entities))
+
+        if self._all is None:
+            try:
+                if self._con.execute("SELECT value FROM meta WHERE name = 'fts'").fetchone() == ("1",):
+                    return Index(self._con, self._at, fallback=lambda: self._fail() or from_files())
+            except Exception:  # noqa: BLE001 - any failure of the cache falls back to the files
+                self._fail()
+        return from_files()
+
+    def _at(self, positions: Sequence[int]) -> list[Claim]:
+        """The claims at these positions, in the order given."""
+        found: dict[int, Claim] = {}
+        todo = sorted(set(positions))
+        for i in range(0, len(todo), 10_000):
+            chunk = todo[i:i + 10_000]
+            rows = self._select(f"SELECT pos, data FROM claim_data WHERE pos IN ({','.join(map(str, chunk))})", (),
+                                with_pos=True)
+            if rows is None:  # the cache failed: the files are loaded now
+                return [self.everything()[p] for p in positions]
+            found.update(rows)
+        return [found[p] for p in positions]
 
     def get(self, claim_id: str) -> Claim | None:
         if self._all is None:
-            found = self._select("WHERE id = ?", (claim_id,))
+            found = self._select("SELECT data FROM claim_data WHERE pos = (SELECT pos FROM claims WHERE id = ?)",
+                                 (claim_id,))
             if found is not None:
                 return found[0] if found else None
         return next((c for c in self.everything() if c.id == claim_id), None)
@@ -243,10 +263,12 @@ class IndexedClaims(Sequence[Claim]):
         return [c.id for c in self.everything()]
 
     @store.collector_paused
-    def _select(self, where: str, params: tuple[Any, ...]) -> tuple[Claim, ...] | None:
+    def _select(self, sql: str, params: tuple[Any, ...], with_pos: bool = False) -> Any:
         """Claims from the cache; None (after loading the facts files instead) should it fail."""
         try:
-            rows = self._con.execute(f"SELECT data FROM claims {where} ORDER BY pos", params)
+            rows = self._con.execute(sql, params)
+            if with_pos:
+                return [(pos, _claim(data)) for pos, data in rows]
             return tuple([_claim(data) for (data,) in rows])
         except Exception:  # noqa: BLE001 - a cache that fails mid-run is replaced by the files, never an error
             return self._fail()
@@ -281,20 +303,237 @@ class ClaimsById(Mapping[str, Claim]):
         return len(self._claims)
 
 
+# ---- selections, counts and full-text search in SQL --------------------------------------------
+
+# Case and diacritics fold (Türkiye = turkiye), punctuation separates words (Jong-un = Jong Un), and
+# words are reduced to their Porter stem (drones = drone, supplied = supply).
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+# What a search looks in, one FTS5 column each, and how much a match in it weighs in the BM25 rank.
+FTS_COLUMNS = {"statement": 4.0, "treaty": 3.0, "quotes": 2.0, "notes": 1.0, "unit": 1.0, "names": 1.0, "sources": 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which claims a filter keeps, in terms of the index: entity, source and kind ids, ISO days, an FTS5 query."""
+
+    parties: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    status: str | None = None
+    contested: bool = False
+    source: str | None = None
+    single_source: bool = False
+    since: str | None = None
+    until: str | None = None
+    match: str | None = None  # an FTS5 query, built by search.parse: never a user's text
+
+    def where(self, with_match: bool = True) -> tuple[str, tuple[Any, ...]]:
+        """` WHERE ...` over the claims table (or nothing), and its parameters."""
+        where: list[str] = []
+        params: list[Any] = []
+        for party in self.parties:
+            where.append("pos IN (SELECT pos FROM parties WHERE entity = ?)")
+            params.append(party)
+        if self.kinds:
+            where.append(f"kind IN ({','.join('?' * len(self.kinds))})")
+            params += self.kinds
+        if self.status:
+            where.append("status = ?")
+            params.append(self.status)
+        if self.contested:
+            where.append(f"status IN ({','.join('?' * len(CONTESTED))})")
+            params += sorted(CONTESTED)
+        if self.source:
+            where.append("pos IN (SELECT pos FROM cites WHERE source = ?)")
+            params.append(self.source)
+        if self.single_source:
+            where.append("sources = 1")
+        if self.since:
+            where.append("last >= ?")
+            params.append(self.since)
+        if self.until:
+            where.append("first <= ?")
+            params.append(self.until)
+        if self.match is not None and with_match:
+            where.append("pos IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)")
+            params.append(self.match)
+        return (" WHERE " + " AND ".join(where) if where else ""), tuple(params)
+
+
+# What a count groups by, as SQL over the claims matching a selection (`{sel}`); a claim counts once per value.
+_FACETS = {
+    "kind": "SELECT kind, count(*) FROM claims{where} GROUP BY kind",
+    "status": "SELECT status, count(*) FROM claims{where} GROUP BY status",
+    "year": "SELECT coalesce(substr(date, 1, 4), 'undated'), count(*) FROM claims{where} GROUP BY 1",
+    "party": "SELECT entity, count(*) FROM parties{sel} GROUP BY entity",
+    "source": "SELECT source, count(*) FROM cites{sel} GROUP BY source",
+}
+
+
+class Index:
+    """A dataset's claims as SQL tables (facets, parties, sources cited, full text), to select, count and rank.
+
+    Over the cache file for a cached dataset; otherwise built in memory by the same code, so both give
+    the same answers. Positions are the claims' places in file order.
+    """
+
+    def __init__(self, con: Any, claims_at: Any, fallback: Any = None) -> None:
+        self.con, self._claims_at, self._fallback = con, claims_at, fallback
+
+    def claims(self, selection: Selection, order: str = "file", limit: int | None = None) -> list[Claim]:
+        """The selected claims in file order, date order (`model.sort_key`) or by rank (best first), at most `limit`."""
+        return self._claims_at(self.positions(selection, order, limit))
+
+    def positions(self, selection: Selection, order: str = "file", limit: int | None = None,
+                  column: str = "pos") -> list[Any]:
+        """Positions (or, with column="id", ids) of the selected claims in the order and number asked."""
+        assert column in ("pos", "id")
+        if order == "rank":
+            assert selection.match is not None
+            where, params = selection.where(with_match=False)
+            weights = ", ".join(map(str, FTS_COLUMNS.values()))
+            sql = (f"SELECT {column} FROM claims_fts JOIN claims ON pos = claims_fts.rowid WHERE claims_fts MATCH ?"
+                   f"{where.replace(' WHERE ', ' AND ', 1)} ORDER BY bm25(claims_fts, {weights}), pos LIMIT ?")
+            params = (selection.match, *params)
+        else:
+            where, params = selection.where()
+            sql = f"SELECT {column} FROM claims{where} ORDER BY {'ord' if order == 'date' else 'pos'} LIMIT ?"
+        return [value for (value,) in self._run(sql, (*params, -1 if limit is None else limit))]
+
+    def count(self, selection: Selection, facet: str) -> list[tuple[str, int]]:
+        """(value, claims) for each value of the facet among the selected claims, in no particular order."""
+        where, params = selection.where()
+        sel = f" WHERE pos IN (SELECT pos FROM claims{where})" if where else ""
+        return [(value, n) for value, n in self._run(_FACETS[facet].format(where=where, sel=sel), params)]
+
+    def vocabulary(self) -> list[tuple[str, int]]:
+        """Every indexed word (as its stem) with the number of claims holding it."""
+        return self._run("SELECT term, doc FROM claims_vocab", ())
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        import sqlite3
+
+        try:
+            return self.con.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError:
+            if self._fallback is None:
+                raise
+            # The cache file failed under us: answer from an index of the facts files instead.
+            replacement = self._fallback()
+            self.con, self._claims_at, self._fallback = replacement.con, replacement._claims_at, None
+            return self._run(sql, params)
+
+
+def index(dataset: Dataset) -> Index:
+    """The SQL tables of a dataset: the cache file's when it came from the cache, otherwise built in memory."""
+    claims = dataset.claims
+    return claims.index(dataset) if isinstance(claims, IndexedClaims) else memory_index(dataset)
+
+
+_memory: list[tuple[Dataset, Index]] = []
+
+
+def memory_index(dataset: Dataset) -> Index:
+    """The cache's tables for a dataset loaded from its files, built in memory once per run."""
+    import sqlite3
+
+    for known, built in _memory:
+        if known is dataset:
+            return built
+    con = sqlite3.connect(":memory:")
+    _fill(con, dataset, with_data=False)
+    claims = dataset.claims
+    built = Index(con, lambda positions: [claims[p] for p in positions])
+    _memory[:] = [(dataset, built)]
+    return built
+
+
+def fts5_available() -> bool:
+    """Whether this Python's SQLite has the FTS5 full-text extension (nearly every build does)."""
+    import sqlite3
+
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute(f"CREATE VIRTUAL TABLE probe USING fts5(x, tokenize='{TOKENIZER}')")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        con.close()
+
+
+def document(dataset: Dataset, claim: Claim) -> tuple[str, ...]:
+    """A claim's searchable text, one string per FTS column: its own words and the names of whom and what it cites."""
+    return next(_documents(dataset, [claim]))[1:]
+
+
+def _documents(dataset: Dataset, claims: Sequence[Claim] | None = None) -> Iterator[tuple[Any, ...]]:
+    names = {e.id: "\n".join(entity_names(e)) for e in dataset.entities.values()}
+    sources = {s.id: "\n".join(filter(None, (s.title, s.outlet, *s.cites))) for s in dataset.sources.values()}
+    for pos, c in enumerate(dataset.claims if claims is None else claims):
+        who = dict.fromkeys((*c.parties, *c.asserted_by, *c.denied_by))
+        texts = {
+            "statement": c.statement,
+            "treaty": "\n".join(filter(None, (c.treaty.name, c.treaty.place))) if c.treaty else "",
+            "quotes": "\n".join(cit.quote for cit in c.citations),
+            "notes": "\n".join(cit.note for cit in c.citations if cit.note),
+            "unit": c.quantity.unit if c.quantity else "",
+            "names": "\n".join(names.get(e, e) for e in who),
+            "sources": "\n".join(sources[s] for s in dict.fromkeys(cit.source for cit in c.citations)),
+        }
+        yield (pos, *(texts[column] for column in FTS_COLUMNS))
+
+
 # ---- writing -----------------------------------------------------------------------------------
 
 _SCHEMA = """
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE claims (pos INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, first TEXT, last TEXT,
-                     data BLOB NOT NULL);
+CREATE TABLE claims (pos INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, date TEXT,
+                     first TEXT, last TEXT, sources INTEGER NOT NULL, ord INTEGER NOT NULL);
+CREATE TABLE claim_data (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE parties (entity TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (entity, pos)) WITHOUT ROWID;
+CREATE TABLE cites (source TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (source, pos)) WITHOUT ROWID;
+"""
+_FTS_SCHEMA = f"""
+CREATE VIRTUAL TABLE claims_fts USING fts5({', '.join(FTS_COLUMNS)}, tokenize='{TOKENIZER}', content='');
+CREATE VIRTUAL TABLE claims_vocab USING fts5vocab(claims_fts, 'row');
 """
 _INDEXES = """
 CREATE INDEX claims_by_id ON claims (id);
 CREATE INDEX claims_by_kind ON claims (kind, first);
+CREATE INDEX claims_by_date ON claims (ord);
 """
+
+
+def _fill(con: Any, dataset: Dataset, with_data: bool = True) -> None:
+    """Create and fill the tables, in the cache file or in memory; the full-text index where SQLite has FTS5."""
+    spans: dict[str, tuple[str, str]] = {}
+    claims = dataset.claims
+    ranks = {pos: rank for rank, pos in enumerate(sorted(range(len(claims)), key=lambda i: sort_key(claims[i])))}
+    con.executescript(_SCHEMA)
+    con.executemany(
+        "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((pos, c.id, c.kind, c.status, c.date, *_span(c, spans), len({cit.source for cit in c.citations}), ranks[pos])
+         for pos, c in enumerate(claims)),
+    )
+    if with_data:
+        con.executemany("INSERT INTO claim_data VALUES (?, ?)", ((pos, _claim_row(c)) for pos, c in enumerate(claims)))
+    con.executemany(
+        "INSERT OR IGNORE INTO parties VALUES (?, ?)",
+        ((party, pos) for pos, c in enumerate(claims) for party in c.parties),
+    )
+    con.executemany(
+        "INSERT OR IGNORE INTO cites VALUES (?, ?)",
+        ((cit.source, pos) for pos, c in enumerate(claims) for cit in c.citations),
+    )
+    fts = fts5_available()
+    if fts:
+        con.executescript(_FTS_SCHEMA)
+        con.executemany(f"INSERT INTO claims_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?{', ?' * len(FTS_COLUMNS)})",
+                        _documents(dataset))
+    con.executescript(_INDEXES)
+    con.executemany("INSERT INTO meta VALUES (?, ?)", (("claims", str(len(claims))), ("fts", str(int(fts)))))
 
 
 def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
@@ -309,25 +548,14 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{cache_file.name}.", suffix=".tmp", dir=cache_file.parent)
         os.close(fd)
         con = sqlite3.connect(tmp)
-        spans: dict[str, tuple[str, str]] = {}
         try:
-            con.executescript(_SCHEMA)
-            con.executemany(
-                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?)",
-                ((pos, c.id, c.kind, *_span(c, spans), _claim_row(c)) for pos, c in enumerate(dataset.claims)),
-            )
-            con.executemany(
-                "INSERT OR IGNORE INTO parties VALUES (?, ?)",
-                ((party, pos) for pos, c in enumerate(dataset.claims) for party in c.parties),
-            )
+            _fill(con, dataset)
             meta = {
-                "claims": str(len(dataset.claims)),
                 "sources": marshal.dumps([_FLAT[Source](s) for s in dataset.sources.values()]),
                 "entities": marshal.dumps([_FLAT[Entity](e) for e in dataset.entities.values()]),
                 "key": key,
             }
             con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-            con.executescript(_INDEXES)
             con.commit()
         finally:
             con.close()

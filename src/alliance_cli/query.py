@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from . import search
 from .errors import NotFoundError, UsageError, suggest
-from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span, entity_names, name_key
+from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span, entity_names, name_key, sort_key
 
 
 def find_entity(dataset: Dataset, name: str) -> Entity:
@@ -25,11 +27,6 @@ def find_entity(dataset: Dataset, name: str) -> Entity:
             hint = f"; did you mean {names[close[0]]!r}?" if close else ""
         raise NotFoundError(f"no entity {name!r}{hint}")
     return entity
-
-
-def sort_key(claim: Claim) -> tuple[int, str, str]:
-    """Date order; undated claims last; ties broken by id so output is stable."""
-    return (claim.date is None, claim.date or "", claim.id)
 
 
 def order_with_related(claims: list[Claim]) -> list[Claim]:
@@ -73,7 +70,10 @@ class Filters:
 
     Dates overlap: a claim matches `--year 2024` when its (partial) date covers any day of 2024;
     `--since D` keeps claims whose date covers any day on or after D; `--until D`, on or before D.
-    Undated claims match no date filter.
+    Undated claims match no date filter. `search` is a query in the language of `search.parse`.
+
+    A dataset served from the cache, or any search, is answered in SQL by the cache's index
+    (`cache.index`); otherwise in Python. test_search and test_cache check that both agree.
     """
 
     parties: tuple[str, ...] = ()
@@ -88,14 +88,13 @@ class Filters:
     single_source: bool = False
 
     def apply(self, dataset: Dataset, claims: Iterable[Claim] | None = None) -> list[Claim]:
-        since = date_span(self.since)[0] if self.since else None
-        until = date_span(self.until)[1] if self.until else None
-        if self.year is not None:
-            y0, y1 = f"{self.year:04d}-01-01", f"{self.year:04d}-12-31"
-            since, until = max(since or y0, y0), min(until or y1, y1)
+        """The matching claims in file order (or in the order of `claims`, when given)."""
+        if claims is None and self._in_sql(dataset):
+            return self._index(dataset).claims(self.selection())
+        since, until = self._days()
         if claims is None:
             claims = dataset.candidates(self.parties, self.kinds, since, until)
-        needle = self.search.casefold() if self.search else None
+        found = set(search.matching_ids(dataset, self.search)) if self.search else None
         out = []
         for c in claims:
             if self.parties and not all(p in c.parties for p in self.parties):
@@ -118,22 +117,57 @@ class Filters:
                     last = date_span(c.end)[1]
                 if (since and last < since) or (until and first > until):
                     continue
-            if needle and needle not in _haystack(dataset, c):
+            if found is not None and c.id not in found:
                 continue
             out.append(c)
         return out
 
+    def in_date_order(self, dataset: Dataset, limit: int | None = None) -> list[Claim]:
+        """The matching claims in date order (`sort_key`), the first `limit` of them; only those are read."""
+        if self._in_sql(dataset):
+            return self._index(dataset).claims(self.selection(), order="date", limit=limit)
+        return sorted(self.apply(dataset), key=sort_key)[:limit]
 
-def _haystack(dataset: Dataset, c: Claim) -> str:
-    names = []
-    for eid in (*c.parties, *c.asserted_by, *c.denied_by):
-        e = dataset.entities.get(eid)
-        if e:
-            names += entity_names(e)
-    parts = [c.id, c.statement, *(cit.quote for cit in c.citations), *names]
-    if c.treaty and c.treaty.name:
-        parts.append(c.treaty.name)
-    return "\n".join(parts).casefold()
+    def ranked(self, dataset: Dataset, limit: int | None = None) -> list[Claim]:
+        """The matching claims, best match to `search` first (BM25; ties in file order), at most `limit`."""
+        assert self.search is not None
+        return self._index(dataset).claims(self.selection(), order="rank", limit=limit)
+
+    def count(self, dataset: Dataset, facet: str) -> list[tuple[str, int]]:
+        """The matching claims counted per value of one facet, as `count_by` counts them."""
+        _check_facet(facet)
+        if self._in_sql(dataset):
+            return _ordered_counts(dict(self._index(dataset).count(self.selection(), facet)), facet)
+        return count_by(self.apply(dataset), facet)
+
+    def selection(self) -> Any:
+        """These filters in the terms of the cache's index."""
+        from .cache import Selection
+
+        since, until = self._days()
+        match = search.parse(self.search).fts if self.search else None
+        return Selection(self.parties, self.kinds, self.status, self.contested, self.source, self.single_source,
+                         since, until, match)
+
+    def _days(self) -> tuple[str | None, str | None]:
+        since = date_span(self.since)[0] if self.since else None
+        until = date_span(self.until)[1] if self.until else None
+        if self.year is not None:
+            y0, y1 = f"{self.year:04d}-01-01", f"{self.year:04d}-12-31"
+            since, until = max(since or y0, y0), min(until or y1, y1)
+        return since, until
+
+    def _in_sql(self, dataset: Dataset) -> bool:
+        from .cache import IndexedClaims
+
+        return self.search is not None or isinstance(dataset.claims, IndexedClaims)
+
+    def _index(self, dataset: Dataset) -> Any:
+        from .cache import index
+
+        if self.search is not None:
+            search.require_fts5()
+        return index(dataset)
 
 
 def make_filters(
@@ -200,9 +234,8 @@ COUNT_BY = ("kind", "party", "status", "source", "year")
 
 
 def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
-    """Claims counted per value of one facet, most first (ties alphabetical)."""
-    if facet not in COUNT_BY:
-        raise UsageError(f"--count-by: cannot count by {facet!r}{suggest(facet, COUNT_BY)} (choose {', '.join(COUNT_BY)})")
+    """Claims counted per value of one facet, most first (ties alphabetical); years in order."""
+    _check_facet(facet)
     keys = {
         "kind": lambda c: [c.kind],
         "status": lambda c: [c.status],
@@ -210,8 +243,21 @@ def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
         "source": lambda c: dict.fromkeys(cit.source for cit in c.citations),  # a claim counts once per source
         "year": lambda c: [c.date[:4] if c.date else "undated"],
     }[facet]
-    counts = ranked(key for c in claims for key in keys(c))
-    return sorted(counts) if facet == "year" else counts
+    counts: dict[str, int] = {}
+    for c in claims:
+        for key in keys(c):
+            counts[key] = counts.get(key, 0) + 1
+    return _ordered_counts(counts, facet)
+
+
+def _check_facet(facet: str) -> None:
+    if facet not in COUNT_BY:
+        raise UsageError(f"--count-by: cannot count by {facet!r}{suggest(facet, COUNT_BY) if facet else ''} "
+                         f"(choose {', '.join(COUNT_BY)})")
+
+
+def _ordered_counts(counts: dict[str, int], facet: str) -> list[tuple[str, int]]:
+    return sorted(counts.items()) if facet == "year" else sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def ranked(values: Iterable[str]) -> list[tuple[str, int]]:
@@ -219,7 +265,7 @@ def ranked(values: Iterable[str]) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for v in values:
         counts[v] = counts.get(v, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return _ordered_counts(counts, "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,7 +307,9 @@ SinceOption = Annotated[Optional[str], typer.Option("--since", help="Only claims
 UntilOption = Annotated[Optional[str], typer.Option("--until", help="Only claims beginning on or before this date (YYYY[-MM[-DD]]).")]
 YearOption = Annotated[Optional[int], typer.Option("--year", help="Only claims whose date falls in this year.")]
 SearchOption = Annotated[
-    Optional[str], typer.Option("--search", "-s", help="Case-insensitive text in statements, quotes, names and ids.")
+    Optional[str], typer.Option("--search", "-s", metavar="QUERY",
+                                help="Only claims matching QUERY, in the query language of `alliance search` "
+                                     "(all words, \"a phrase\", OR, -word, prefix*); the order stays this command's.")
 ]
 ContestedOption = Annotated[bool, typer.Option("--contested", help="Only alleged, denied or disputed claims.")]
 SingleOption = Annotated[bool, typer.Option("--single-source", help="Only claims that rest on one source.")]

@@ -30,6 +30,7 @@ from .common import (
     _filters,
     _limited,
     _state,
+    _stderr,
 )
 
 
@@ -37,24 +38,27 @@ from .common import (
 def show(
     name: Annotated[str, typer.Argument(help="A partner of Russia: id, name, alias or ISO code (iran, DPRK, kp).",
                                         autocompletion=_complete_entities)],
+    search: SearchOption = None,
     fmt: FormatOption = None,
 ) -> None:
     """Everything on one partner of Russia, in date order, with numbered citations.
 
     Example: alliance show iran
     """
-    from ..query import claims_about, find_entity, order_with_related, sources_of
+    from ..query import Filters, claims_about, find_entity, order_with_related, sources_of
 
     ds = _dataset()
     entity = find_entity(ds, name)
-    claims = order_with_related(claims_about(ds, entity))
+    found = Filters(parties=(entity.id,), search=search).apply(ds) if search else claims_about(ds, entity)
+    claims = order_with_related(found)
     n_sources = len(sources_of(claims))
     codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
     title = f"{entity.name} ({entity.kind}{', ' + codes if codes else ''})"
     subtitle = f"{len(claims)} claim{'s' * (len(claims) != 1)} from {n_sources} source{'s' * (n_sources != 1)}"
     from ..formats.view import record
 
-    emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}), fmt)
+    emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}, search=search), fmt)
+    _no_match_hint(ds, search, claims)
 
 
 @command("sources")
@@ -83,19 +87,73 @@ def claims(
 ) -> None:
     """Claims that match every given filter, in date order.
 
+    With --search and no claim matching, the listing is empty (exit 0) and a close word is suggested on stderr.
+
     Example: alliance claims --party north-korea --kind arms --contested
     """
-    from ..query import count_by as facet, sort_key
-
     ds = _dataset()
-    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
-    if count_by:
+    filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
+    if count_by is not None:
         # Count every matching claim; --limit then keeps the first N rows of counts.
-        rows = facet(chosen, count_by)
+        rows = filters.count(ds, count_by)
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
-    chosen = _limited(sorted(chosen, key=sort_key), limit)
-    emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}"), fmt)
+    chosen = filters.in_date_order(ds, limit)
+    emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}", search=search), fmt)
+    _no_match_hint(ds, search, chosen)
+
+
+@command()
+def search(
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for (see above).")],
+    party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
+    since: SinceOption = None, until: UntilOption = None, year: YearOption = None,
+    contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Claims matching a query, best match first (BM25), with the matched words highlighted on a terminal.
+
+    Searched: statements, quotes, citation notes, treaty names and places, units, the names, aliases
+    and ISO codes of parties and of who asserts or denies, and source titles, outlets and the outlets
+    they cite. An entity's name finds its claims even when they name it otherwise (iran finds Tehran).
+
+    \b
+    drones iran            every word, in any order, in any field
+    "Kim Jong Un"          a phrase, word for word
+    drones OR missiles     either (OR in capitals; it binds the words either side)
+    drones -iran           drones, but not iran
+    dron*                  words starting with dron
+    Case, diacritics (Turkiye = Türkiye), hyphens (Jong-un = Jong Un) and curly quotes do not matter;
+    words match whole (Xi is not in "complexity") and by stem (supply finds supplied).
+
+    Exit 3 when no claim matches (with a close word suggested); exit 2 for a malformed query.
+    Other listings take the same query with -s/--search and keep their own order.
+
+    Example: alliance search "drones iran"
+    """
+    from ..errors import NotFoundError
+    from ..query import Filters
+    from ..search import no_match
+
+    ds = _dataset()
+    filters = _filters(ds, party, kind, status, source, since, until, year, query, contested, single_source)
+    chosen = filters.ranked(ds, limit)
+    if not chosen and limit != 0:
+        message, unfiltered = no_match(ds, query), Filters(search=query)
+        n = len(unfiltered.ranked(ds)) if filters != unfiltered else 0
+        raise NotFoundError(message + (f" with these filters ({n} without them)" if n else ""))
+    n = len(chosen)
+    emit(Listing(ds, chosen, subtitle=f"{n} claim{'s' * (n != 1)} matching {query!r}, best first", search=query), fmt)
+
+
+def _no_match_hint(ds, search: str | None, chosen: list) -> None:
+    """On stderr, for a search that found nothing: a close word from the dataset, if there is one."""
+    if search and not chosen:
+        from ..search import parse, suggestion
+
+        better = suggestion(ds, parse(search))
+        if better:
+            _stderr().print(f"no claims match {search!r}; did you mean {better!r}?", markup=False)
 
 
 @command()
@@ -109,18 +167,16 @@ def timeline(
 
     Example: alliance timeline --party china
     """
-    from ..query import sort_key
-
     ds = _dataset()
-    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).apply(ds)
-    chosen = _limited(sorted(chosen, key=sort_key), limit)
-    emit(Listing(ds, chosen, title="Timeline", by_year="oldest"), fmt)
+    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).in_date_order(ds, limit)
+    emit(Listing(ds, chosen, title="Timeline", by_year="oldest", search=search), fmt)
+    _no_match_hint(ds, search, chosen)
 
 
 @command()
 def treaties(
     year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
-    fmt: FormatOption = None,
+    search: SearchOption = None, fmt: FormatOption = None,
 ) -> None:
     """Treaties and agreements under a heading per year, newest first, with their obligations.
 
@@ -129,11 +185,12 @@ def treaties(
     from ..query import sort_key
 
     ds = _dataset()
-    chosen = _filters(ds, party, ["treaty"], since=since, until=until, year=year).apply(ds)
+    chosen = _filters(ds, party, ["treaty"], since=since, until=until, year=year, search=search).apply(ds)
     # Newest first, undated last: the order the year headings show, so citations number down the page.
     dated = sorted((c for c in chosen if c.date), key=sort_key, reverse=True)
     chosen = dated + [c for c in chosen if not c.date]
-    emit(Listing(ds, chosen, title="Treaties and agreements", by_year="newest"), fmt)
+    emit(Listing(ds, chosen, title="Treaties and agreements", by_year="newest", search=search), fmt)
+    _no_match_hint(ds, search, chosen)
 
 
 @command("source")
@@ -196,7 +253,8 @@ def about(fmt: FormatOption = None) -> None:
 
 
 @command()
-def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOption = None) -> None:
+def figures(party: PartyOption = None, kind: KindOption = None, search: SearchOption = None,
+            fmt: FormatOption = None) -> None:
     """Numeric claims grouped into series (e.g. trade by year), with a bar chart on a terminal.
 
     Example: alliance figures --party china --kind trade
@@ -204,6 +262,7 @@ def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOptio
     from ..query import series
 
     ds = _dataset()
-    chosen = _filters(ds, party, kind).apply(ds)
+    chosen = _filters(ds, party, kind, search=search).apply(ds)
     emit(series(ds, chosen), fmt)
+    _no_match_hint(ds, search, chosen)
 

@@ -17,8 +17,28 @@ def _t(text: object, style: str = "") -> Text:
     return Text(visible(str(text)), style=style)
 
 
+def _highlighter(view: Listing):
+    """Styles the words a search matched in a Text (styling only: the text itself is untouched)."""
+    if not view.search:
+        return lambda text: text
+    from ..search import Highlighter
+
+    found = Highlighter(view.dataset, view.search)
+
+    def highlight(text: Text) -> Text:
+        for start, end in found.spans(text.plain):
+            text.stylize(MATCH_STYLE, start, end)
+        return text
+
+    return highlight
+
+
+MATCH_STYLE = "bold reverse"
+
+
 def listing(view: Listing) -> list[RenderableType]:
     ds = view.dataset
+    hl = _highlighter(view)
     out: list[RenderableType] = []
     if view.title:
         out.append(_t(view.title, "bold"))
@@ -41,6 +61,7 @@ def listing(view: Listing) -> list[RenderableType]:
             for extra in (quantity_text(claim), treaty_text(claim)):
                 if extra:
                     statement.append("\n").append(_t(extra, "cyan"))
+            hl(statement)
             # Related claims already sit next to this one; `alliance claim ID` lists them by id.
             statement.append("\n").append(_t(claim.id, "dim"))
             sources = len({c.source for c in claim.citations})
@@ -49,15 +70,15 @@ def listing(view: Listing) -> list[RenderableType]:
                 _t(when(claim)),
                 _t(claim.kind.replace("-", " ")),  # "military cooperation" can wrap; plain keeps the id
                 statement,
-                _t(status_text(ds, claim), STATUS_STYLE.get(claim.status, "")),
+                hl(_t(status_text(ds, claim), STATUS_STYLE.get(claim.status, ""))),
                 Text.assemble(_t(cites), "\n", _t(f"{sources} source{'s' * (sources != 1)}", "dim")),
             )
         out.append(table)
-    out.append(_citations(view))
+    out.append(_citations(view, hl))
     return out
 
 
-def _citations(view: Listing) -> RenderableType:
+def _citations(view: Listing, hl=lambda text: text) -> RenderableType:
     ds = view.dataset
     table = Table(box=None, show_header=False, pad_edge=False, title=_t("Citations", "bold"), title_justify="left")
     table.add_column(no_wrap=True, style="bold")
@@ -67,7 +88,7 @@ def _citations(view: Listing) -> RenderableType:
         body.append("\n").append(_t(f"“{cit.quote}”", "italic"))
         if cit.note:
             body.append("\n").append(_t(f"note: {cit.note}", "dim"))
-        table.add_row(_t(f"[{n}]"), body)
+        table.add_row(_t(f"[{n}]"), hl(body))
     return table
 
 

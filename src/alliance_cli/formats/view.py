@@ -50,6 +50,7 @@ class Listing:
     everything: bool = False
     # Extra top-level members for JSON (e.g. the entity a profile is about).
     meta: dict[str, Any] = field(default_factory=dict)
+    search: str | None = None  # the query the claims matched: a terminal highlights its words
 
     def numbered_citations(self) -> list[tuple[int, Claim, Citation]]:
         """Every citation of every claim, numbered in display order from 1."""
