@@ -346,7 +346,7 @@ class Selection:
             where.append("pos IN (SELECT pos FROM cites WHERE source = ?)")
             params.append(self.source)
         if self.single_source:
-            where.append("sources = 1")
+            where.append("n_sources = 1")
         if self.since:
             where.append("last >= ?")
             params.append(self.since)
@@ -402,8 +402,10 @@ class Index:
     def count(self, selection: Selection, facet: str) -> list[tuple[str, int]]:
         """(value, claims) for each value of the facet among the selected claims, in no particular order."""
         where, params = selection.where()
-        sel = f" WHERE pos IN (SELECT pos FROM claims{where})" if where else ""
-        return [(value, n) for value, n in self._run(_FACETS[facet].format(where=where, sel=sel), params)]
+        if not where:  # counted once, when the index was built
+            return self._run("SELECT value, n FROM facets WHERE facet = ?", (facet,))
+        sel = f" WHERE pos IN (SELECT pos FROM claims{where})"
+        return self._run(_FACETS[facet].format(where=where, sel=sel), params)
 
     def vocabulary(self) -> list[tuple[str, int]]:
         """Every indexed word (as its stem) with the number of claims holding it."""
@@ -490,10 +492,11 @@ PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE claims (pos INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, date TEXT,
-                     first TEXT, last TEXT, sources INTEGER NOT NULL, ord INTEGER NOT NULL);
+                     first TEXT, last TEXT, n_sources INTEGER NOT NULL, ord INTEGER NOT NULL);
 CREATE TABLE claim_data (pos INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE parties (entity TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (entity, pos)) WITHOUT ROWID;
 CREATE TABLE cites (source TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (source, pos)) WITHOUT ROWID;
+CREATE TABLE facets (facet TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (facet, value)) WITHOUT ROWID;
 """
 _FTS_SCHEMA = f"""
 CREATE VIRTUAL TABLE claims_fts USING fts5({', '.join(FTS_COLUMNS)}, tokenize='{TOKENIZER}', content='');
@@ -533,6 +536,8 @@ def _fill(con: Any, dataset: Dataset, with_data: bool = True) -> None:
         con.executemany(f"INSERT INTO claims_fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?{', ?' * len(FTS_COLUMNS)})",
                         _documents(dataset))
     con.executescript(_INDEXES)
+    for facet, sql in _FACETS.items():  # the counts of the whole dataset, which `claims --count-by` shows
+        con.execute(f"INSERT INTO facets SELECT ?, * FROM ({sql.format(where='', sel='')})", (facet,))
     con.executemany("INSERT INTO meta VALUES (?, ?)", (("claims", str(len(claims))), ("fts", str(int(fts)))))
 
 

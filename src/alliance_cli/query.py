@@ -94,7 +94,7 @@ class Filters:
         since, until = self._days()
         if claims is None:
             claims = dataset.candidates(self.parties, self.kinds, since, until)
-        found = set(search.matching_ids(dataset, self.search)) if self.search else None
+        found = set(search.matching_ids(dataset, self.search)) if self.search is not None else None
         out = []
         for c in claims:
             if self.parties and not all(p in c.parties for p in self.parties):
@@ -145,7 +145,7 @@ class Filters:
         from .cache import Selection
 
         since, until = self._days()
-        match = search.parse(self.search).fts if self.search else None
+        match = search.parse(self.search).fts if self.search is not None else None
         return Selection(self.parties, self.kinds, self.status, self.contested, self.source, self.single_source,
                          since, until, match)
 

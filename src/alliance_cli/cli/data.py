@@ -120,7 +120,7 @@ def export(
     ds = _dataset()
     filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
     chosen = _limited(filters.apply(ds), limit)
-    if search and not chosen:
+    if search is not None and not chosen:
         from .lookup import _no_match_hint
 
         _no_match_hint(ds, search, chosen)

@@ -49,7 +49,7 @@ def show(
 
     ds = _dataset()
     entity = find_entity(ds, name)
-    found = Filters(parties=(entity.id,), search=search).apply(ds) if search else claims_about(ds, entity)
+    found = Filters(parties=(entity.id,), search=search).apply(ds) if search is not None else claims_about(ds, entity)
     claims = order_with_related(found)
     n_sources = len(sources_of(claims))
     codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
@@ -148,7 +148,7 @@ def search(
 
 def _no_match_hint(ds, search: str | None, chosen: list) -> None:
     """On stderr, for a search that found nothing: a close word from the dataset, if there is one."""
-    if search and not chosen:
+    if search is not None and not chosen:
         from ..search import parse, suggestion
 
         better = suggestion(ds, parse(search))
