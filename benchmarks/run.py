@@ -51,6 +51,10 @@ COMMANDS = [
     ("treaties --year 2024", ["treaties", "--year", "2024"]),
     ("claims --search drone", ["claims", "--search", "drone"]),
     ("export --format csv", ["export", "--format", "csv"]),
+    ("search drone -n 10", ["search", "drone", "-n", "10"]),
+    ("claims -s drone -n 10", ["claims", "-s", "drone", "-n", "10"]),
+    ("claims --count-by kind", ["claims", "--count-by", "kind"]),
+    ("claims --count-by party", ["claims", "--count-by", "party"]),
 ]
 DEFAULT_SIZES = "shipped,1000,10000,100000"
 SETTLE_SECONDS = 2.1  # the cache does not trust files changed in the last 2 s (see cache.SETTLE_NS)
@@ -63,6 +67,11 @@ TARGETS = [
     ("100k, later runs: treaties --year", 100_000, "treaties --year 2024", "warm/floor", 3.0),
     ("100k, later runs: export csv (s)", 100_000, "export --format csv", "warm s", 5.0),
     ("100k, later runs: peak memory (MiB)", 100_000, "*", "warm MiB", 500.0),
+    ("100k, later runs: search drone -n 10", 100_000, "search drone -n 10", "warm/floor", 1.5),
+    ("100k, later runs: claims -s drone -n 10", 100_000, "claims -s drone -n 10", "warm/floor", 1.5),
+    ("100k, later runs: claims --count-by kind", 100_000, "claims --count-by kind", "warm/floor", 1.5),
+    ("100k, later runs: claims --count-by party", 100_000, "claims --count-by party", "warm/floor", 1.5),
+    ("100k, first run of a search (builds the index)", 100_000, "search drone -n 10", "cold/parse", 1.5),
 ]
 
 

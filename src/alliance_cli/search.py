@@ -208,8 +208,8 @@ def suggestion(dataset: Dataset, q: Query) -> str | None:
         if term_stems[0] in vocabulary:
             continue
         typed = tokens([term.text], stemmed=False)[0][0]
-        close = set(difflib.get_close_matches(typed, vocabulary, n=5, cutoff=0.6))
-        close |= set(difflib.get_close_matches(term_stems[0], vocabulary, n=5, cutoff=0.6))
+        close = set(difflib.get_close_matches(typed, vocabulary, n=5, cutoff=0.7))
+        close |= set(difflib.get_close_matches(term_stems[0], vocabulary, n=5, cutoff=0.7))
         if not close:
             continue
         stem = max(close, key=lambda s: (difflib.SequenceMatcher(None, typed, s).ratio(), vocabulary[s], s))

@@ -118,13 +118,15 @@ def search(
     they cite. An entity's name finds its claims even when they name it otherwise (iran finds Tehran).
 
     \b
-    drones iran            every word, in any order, in any field
-    "Kim Jong Un"          a phrase, word for word
-    drones OR missiles     either (OR in capitals; it binds the words either side)
-    drones -iran           drones, but not iran
-    dron*                  words starting with dron
-    Case, diacritics (Turkiye = Türkiye), hyphens (Jong-un = Jong Un) and curly quotes do not matter;
-    words match whole (Xi is not in "complexity") and by stem (supply finds supplied).
+    drones iran          every word, in any order, in any field
+    "Kim Jong Un"        a phrase, word for word
+    drones OR missiles   either one (OR in capitals binds the two words beside it)
+    drones -iran         drones, but not iran
+    dron*                words that start with dron
+
+    Case, diacritics (Turkiye = Türkiye), hyphens (Jong-un = Jong Un) and curly
+    quotes do not matter; words match whole (Xi is not in "complexity") and by
+    stem (supply finds supplied).
 
     Exit 3 when no claim matches (with a close word suggested); exit 2 for a malformed query.
     Other listings take the same query with -s/--search and keep their own order.
