@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from alliance_cli import cache, search, store
 from alliance_cli.errors import UsageError
-from alliance_cli.query import COUNT_BY, Filters
+from alliance_cli.query import COUNT_BY, Filters, sort_key
 
 from conftest import FIXTURES
 
@@ -298,6 +298,8 @@ def test_cached_and_uncached_runs_give_the_same_results(both, words, joins, kind
     assert filters.ranked(cached, limit) == filters.ranked(files, limit)
     assert filters.apply(cached) == filters.apply(files)
     assert filters.in_date_order(cached, limit) == filters.in_date_order(files, limit)
+    assert filters.in_date_order(cached, limit) == sorted(filters.apply(files), key=sort_key)[:limit]
+    assert search.count(cached, query) == search.count(files, query) == len(expected)
     for facet in COUNT_BY:
         assert filters.count(cached, facet) == filters.count(files, facet)
     if not expected:

@@ -383,21 +383,39 @@ class Index:
         """The selected claims in file order, date order (`model.sort_key`) or by rank (best first), at most `limit`."""
         return self._claims_at(self.positions(selection, order, limit))
 
-    def positions(self, selection: Selection, order: str = "file", limit: int | None = None,
-                  column: str = "pos") -> list[Any]:
-        """Positions (or, with column="id", ids) of the selected claims in the order and number asked."""
-        assert column in ("pos", "id")
+    def positions(self, selection: Selection, order: str = "file", limit: int | None = None) -> list[int]:
+        """Positions of the selected claims in the order and number asked."""
+        where, params = selection.where(with_match=order != "rank")
         if order == "rank":
             assert selection.match is not None
-            where, params = selection.where(with_match=False)
             weights = ", ".join(map(str, FTS_COLUMNS.values()))
-            sql = (f"SELECT {column} FROM claims_fts JOIN claims ON pos = claims_fts.rowid WHERE claims_fts MATCH ?"
-                   f"{where.replace(' WHERE ', ' AND ', 1)} ORDER BY bm25(claims_fts, {weights}), pos LIMIT ?")
+            rank = f"bm25(claims_fts, {weights})"
+            if where:
+                sql = (f"SELECT pos FROM claims_fts JOIN claims ON pos = claims_fts.rowid WHERE claims_fts MATCH ?"
+                       f"{where.replace(' WHERE ', ' AND ', 1)} ORDER BY {rank}, pos LIMIT ?")
+            else:  # the full-text index alone
+                sql = f"SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? ORDER BY {rank}, rowid LIMIT ?"
             params = (selection.match, *params)
+        elif order == "date":
+            # The first few of many matches: walking the claims in date order finds them sooner than
+            # sorting every match (100,000 claims, a word in a sixth of them: 2 ms against 20).
+            walk = limit is not None and selection.match is not None and selection == Selection(match=selection.match) \
+                and self.matches(selection.match) ** 2 > limit * self._run("SELECT count(*) FROM claims", ())[0][0]
+            sql = f"SELECT pos FROM claims{' INDEXED BY claims_by_date' * walk}{where} ORDER BY ord LIMIT ?"
         else:
-            where, params = selection.where()
-            sql = f"SELECT {column} FROM claims{where} ORDER BY {'ord' if order == 'date' else 'pos'} LIMIT ?"
-        return [value for (value,) in self._run(sql, (*params, -1 if limit is None else limit))]
+            sql = f"SELECT pos FROM claims{where} ORDER BY pos LIMIT ?"
+        return [pos for (pos,) in self._run(sql, (*params, -1 if limit is None else limit))]
+
+    def ids(self, positions: Sequence[int]) -> list[str]:
+        found: dict[int, str] = {}
+        for i in range(0, len(positions), 10_000):
+            chunk = ",".join(map(str, positions[i:i + 10_000]))
+            found.update(self._run(f"SELECT pos, id FROM claims WHERE pos IN ({chunk})", ()))
+        return [found[p] for p in positions]
+
+    def matches(self, match: str) -> int:
+        """How many claims an FTS5 query matches."""
+        return self._run("SELECT count(*) FROM claims_fts WHERE claims_fts MATCH ?", (match,))[0][0]
 
     def count(self, selection: Selection, facet: str) -> list[tuple[str, int]]:
         """(value, claims) for each value of the facet among the selected claims, in no particular order."""

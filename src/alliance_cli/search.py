@@ -180,8 +180,13 @@ def tokens(texts: Sequence[str], stemmed: bool = True) -> list[list[str]]:
 
 def matching_ids(dataset: Dataset, query: str) -> list[str]:
     """Ids of the claims matching a query, best first (BM25; ties in file order). UsageError if malformed."""
-    q = parse(query)
-    return cache.index(dataset).positions(cache.Selection(match=q.fts), order="rank", column="id")
+    index = cache.index(dataset)
+    return index.ids(index.positions(cache.Selection(match=parse(query).fts), order="rank"))
+
+
+def count(dataset: Dataset, query: str) -> int:
+    """How many claims match a query. UsageError if malformed."""
+    return cache.index(dataset).matches(parse(query).fts)
 
 
 def no_match(dataset: Dataset, query: str) -> str:
