@@ -540,14 +540,11 @@ def _fill(con: Any, dataset: Dataset, with_data: bool = True) -> None:
     )
     if with_data:
         con.executemany("INSERT INTO claim_data VALUES (?, ?)", ((pos, _claim_row(c)) for pos, c in enumerate(claims)))
-    con.executemany(
-        "INSERT OR IGNORE INTO parties VALUES (?, ?)",
-        ((party, pos) for pos, c in enumerate(claims) for party in c.parties),
-    )
-    con.executemany(
-        "INSERT OR IGNORE INTO cites VALUES (?, ?)",
-        ((cit.source, pos) for pos, c in enumerate(claims) for cit in c.citations),
-    )
+    # Sorted by key, because a b-tree fills faster in key order than in random order.
+    con.executemany("INSERT OR IGNORE INTO parties VALUES (?, ?)",
+                    sorted((party, pos) for pos, c in enumerate(claims) for party in c.parties))
+    con.executemany("INSERT OR IGNORE INTO cites VALUES (?, ?)",
+                    sorted({(cit.source, pos) for pos, c in enumerate(claims) for cit in c.citations}))
     fts = fts5_available()
     if fts:
         con.executescript(_FTS_SCHEMA)
