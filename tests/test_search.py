@@ -146,6 +146,8 @@ def test_no_match_suggests_a_word_from_the_dataset_and_exits_3(run, facts):
         3, "", "error: no claims match 'dornes'; did you mean 'drones'?\n")
     result = run("search", "iran dornes")
     assert result.stderr == "error: no claims match 'iran dornes'; did you mean 'iran drones'?\n"
+    result = run("search", "Moscow’s dorne")  # the word itself, not the same letters inside another one
+    assert result.stderr == "error: no claims match 'Moscow’s dorne'; did you mean \"Moscow's drone\"?\n"
     result = run("search", "drones shells")  # both words are known: nothing to suggest
     assert (result.exit_code, result.stderr) == (3, "error: no claims match 'drones shells'\n")
 
@@ -387,3 +389,34 @@ def test_cnn_is_found_through_the_sources_that_cite_it(run, shipped):
 def test_a_typo_on_the_shipped_dataset(run, shipped):
     result = run("search", "dornes")
     assert (result.exit_code, result.stderr) == (3, "error: no claims match 'dornes'; did you mean 'drones'?\n")
+
+
+def test_a_cached_search_or_count_imports_nothing_only_validation_needs(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "ALLIANCE_CACHE_DIR": str(tmp_path / "cache"), "ALLIANCE_FACTS": str(tmp_path / "facts")}
+    env.pop("ALLIANCE_NO_CACHE", None)
+    shutil.copytree(SEARCH, tmp_path / "facts")
+    time.sleep(cache.SETTLE_NS / 1e9 + 0.1)  # files this young are not trusted to a cache
+    code = (
+        "import sys\n"
+        "from alliance_cli.cli import app\n"
+        "try:\n"
+        "    app(sys.argv[1:], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('yaml', 'pydantic', 'pydantic_core', 'annotated_types', 'rich.table') if m in sys.modules)\n"
+        "print(f'imported {heavy}' if heavy else 'imported nothing heavy', file=sys.stderr)\n"
+    )
+    for args in (["search", "drones"], ["claims", "-s", "iran drones", "-n", "1"], ["claims", "--count-by", "party"],
+                 ["search", "dornes"]):
+        first = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+        assert list((tmp_path / "cache").glob("*.sqlite")), first.stderr  # the first run wrote the cache
+        result = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+        assert result.stdout == first.stdout
+        assert result.stderr.endswith("imported nothing heavy\n"), (args, result.stderr)
+    assert result.stderr == "error: no claims match 'dornes'; did you mean 'drones'?\nimported nothing heavy\n"

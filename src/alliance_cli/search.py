@@ -204,7 +204,7 @@ def suggestion(dataset: Dataset, q: Query) -> str | None:
     words = [t for t in q.terms() if not t.phrase and not t.prefix]
     stems = tokens([t.text for t in words])
     vocabulary: dict[str, int] | None = None
-    text, changed = q.text, False
+    text, changed = q.text.translate(_FOLD), False
     for term, term_stems in zip(words, stems):
         if len(term_stems) != 1:
             continue
@@ -218,7 +218,10 @@ def suggestion(dataset: Dataset, q: Query) -> str | None:
         if not close:
             continue
         stem = max(close, key=lambda s: (difflib.SequenceMatcher(None, typed, s).ratio(), vocabulary[s], s))
-        text, changed = text.replace(term.text, _surface(dataset, index, stem, typed), 1), True
+        better = _surface(dataset, index, stem, typed)
+        # The word where it stands on its own, not inside another one ("ran" in "iran ran").
+        text, n = re.subn(rf"(?<!\S){re.escape(term.text)}(?!\S)", lambda _: better, text, count=1)
+        changed = changed or n > 0
     return text if changed else None
 
 
