@@ -20,7 +20,8 @@ def test_export_json_has_claims_sources_entities_with_every_field(run):
     result = run("export", "--format", "json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert list(doc) == ["claims", "sources", "entities"]
+    assert list(doc) == ["dataset", "claims", "sources", "entities"]
+    assert doc["dataset"] is None  # the mini dataset has no dataset.yaml
     ds = load(MINI)
     assert doc["claims"] == json.loads(json.dumps([asdict(c) for c in ds.claims]))
     assert [s["id"] for s in doc["sources"]] == ["alpha-report", "beta-bulletin"]
@@ -155,4 +156,4 @@ def test_schema_describes_the_claims_file(run):
 
 def test_schema_of_an_unknown_file_kind(run):
     result = run("schema", "claim")
-    assert (result.exit_code, result.stderr) == (2, "error: no schema for 'claim'; choose claims, sources or entities\n")
+    assert (result.exit_code, result.stderr) == (2, "error: no schema for 'claim'; choose claims, sources, entities, dataset\n")

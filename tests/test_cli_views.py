@@ -109,7 +109,9 @@ def test_about_counts_by_kind(run):
     assert rows["status"] == "reported 3, alleged 2"
     assert rows["sources"] == "2 (article 1, podcast 1)"
     assert rows["entities"] == "5 (country 4, organization 1)"
-    assert rows["cite as"].startswith("alliance-cli dataset, version 0.1.0 (")
+    from conftest import MINI
+
+    assert rows["cite as"].startswith(f"Facts directory {MINI} (")
 
 
 def test_figures_rows_keep_units_dates_sources_and_quotes(run):

@@ -420,3 +420,14 @@ def test_a_cached_search_or_count_imports_nothing_only_validation_needs(tmp_path
         assert result.stdout == first.stdout
         assert result.stderr.endswith("imported nothing heavy\n"), (args, result.stderr)
     assert result.stderr == "error: no claims match 'dornes'; did you mean 'drones'?\nimported nothing heavy\n"
+
+
+def test_the_python_api_searches_and_counts_as_the_cli_does(run, facts):
+    import alliance_cli
+
+    data = alliance_cli.load(SEARCH, cache=False)
+    assert data.search("drones OR shells", limit=2).ids() == ids(run("search", "drones OR shells", "-n", "2"))
+    assert data.claims(search="drones OR shells").ids() == ids(run("claims", "-s", "drones OR shells"))
+    assert data.count("party", search="moscow") == [("russia", 4), ("china", 2), ("iran", 1)]
+    with pytest.raises(UsageError):
+        data.search('"drones')

@@ -26,12 +26,26 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, store
-from .model import CONTESTED, Citation, Claim, Dataset, Entity, Quantity, Source, Treaty, date_span, entity_names, sort_key
+from .model import (
+    CONTESTED,
+    Citation,
+    Claim,
+    Dataset,
+    DatasetInfo,
+    Entity,
+    Licence,
+    Quantity,
+    Source,
+    Treaty,
+    date_span,
+    entity_names,
+    sort_key,
+)
 
 APP = "alliance-cli"
 CACHE_ENV = "ALLIANCE_CACHE_DIR"
 NO_CACHE_ENV = "ALLIANCE_NO_CACHE"
-FORMAT = 2  # bump when the layout below changes
+FORMAT = 3  # bump when the layout below changes
 # A file changed this recently could change again within one tick of the file system's clock and
 # keep its mtime; such a file is never trusted to a cache (git calls this "racily clean").
 SETTLE_NS = 2_000_000_000
@@ -79,7 +93,8 @@ def cache_dir() -> Path:
 
 def _paths(facts_dir: Path) -> list[Path]:
     sources, entities, claims = store.facts_files(facts_dir)  # an AllianceError here is the user's to see
-    return [sources, entities, *claims]
+    info = store.dataset_file(facts_dir)
+    return [sources, entities, *claims, *([info] if info else [])]
 
 
 def _key(facts_dir: Path, paths: list[Path]) -> tuple[str, int]:
@@ -108,7 +123,8 @@ def _file_name(facts_dir: Path) -> str:
 _CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
 _NESTED = {"citations": Citation, "quantity": Quantity, "treaty": Treaty}  # test_cache checks it is complete
 _I_CITATIONS, _I_QUANTITY, _I_TREATY = (_CLAIM_FIELDS.index(n) for n in _NESTED)
-_FLAT = {cls: attrgetter(*(f.name for f in fields(cls))) for cls in (Citation, Quantity, Treaty, Source, Entity)}
+_FLAT = {cls: attrgetter(*(f.name for f in fields(cls)))
+         for cls in (Citation, Quantity, Treaty, Source, Entity, DatasetInfo, Licence)}
 _claim_values = attrgetter(*_CLAIM_FIELDS)
 
 
@@ -162,12 +178,32 @@ def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
             return None
         sources = {s.id: s for s in (Source(*row) for row in marshal.loads(meta["sources"]))}
         entities = {e.id: e for e in (Entity(*row) for row in marshal.loads(meta["entities"]))}
+        info = _info(marshal.loads(meta["info"]))
         claims = IndexedClaims(con, int(meta["claims"]), facts_dir, cache_file)
     except (OSError, sqlite3.Error, ValueError, EOFError, TypeError, KeyError):
         if con is not None:
             con.close()
         return None
-    return Dataset(claims, sources, entities, claims.by_id)
+    return Dataset(claims, sources, entities, claims.by_id, info)
+
+
+_I_LICENCE = [f.name for f in fields(DatasetInfo)].index("licence")
+
+
+def _info_row(info: DatasetInfo | None) -> tuple | None:
+    if info is None:
+        return None
+    row = list(_FLAT[DatasetInfo](info))
+    row[_I_LICENCE] = _FLAT[Licence](info.licence)
+    return tuple(row)
+
+
+def _info(row: tuple | None) -> DatasetInfo | None:
+    if row is None:
+        return None
+    values = list(row)
+    values[_I_LICENCE] = Licence(*values[_I_LICENCE])
+    return DatasetInfo(*values)
 
 
 class IndexedClaims(Sequence[Claim]):
@@ -223,7 +259,7 @@ class IndexedClaims(Sequence[Claim]):
     def index(self, dataset: Dataset) -> Index:
         """The cache file's tables, to select, count and search in SQL; built in memory should the file fail."""
         def from_files() -> Index:
-            return memory_index(Dataset.of(self.everything(), dataset.sources, dataset.entities))
+            return memory_index(Dataset.of(self.everything(), dataset.sources, dataset.entities, dataset.info))
 
         if self._all is None:
             try:
@@ -573,6 +609,7 @@ def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
             meta = {
                 "sources": marshal.dumps([_FLAT[Source](s) for s in dataset.sources.values()]),
                 "entities": marshal.dumps([_FLAT[Entity](e) for e in dataset.entities.values()]),
+                "info": marshal.dumps(_info_row(dataset.info)),
                 "key": key,
             }
             con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())

@@ -201,6 +201,33 @@ class Entity:
     aliases: tuple[Text, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Licence:
+    """The terms the dataset is published under: an SPDX id, where to read them, and their name."""
+
+    __pydantic_config__ = _STRICT
+    name: Text
+    url: Text
+    title: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInfo:
+    """What `facts/dataset.yaml` says of the dataset itself: its identity, version and terms.
+
+    The dataset's version is its own, apart from the tool's: new or corrected claims bump it.
+    """
+
+    __pydantic_config__ = _STRICT
+    title: Text
+    description: Text
+    version: Text
+    date: str
+    licence: Licence
+    maintainers: Annotated[tuple[Text, ...], Length(1)]
+    homepage: Text | None = None
+
+
 def entity_names(entity: Entity) -> list[str]:
     """Every name a user may type for an entity: id, name, ISO codes and aliases."""
     names = [entity.id, entity.name, *entity.aliases]
@@ -231,6 +258,7 @@ class Dataset:
     sources: dict[str, Source]
     entities: dict[str, Entity]
     claims_by_id: Mapping[str, Claim]
+    info: DatasetInfo | None = None  # from dataset.yaml, which a facts directory may leave out
 
     def candidates(
         self, parties: Sequence[str] = (), kinds: Sequence[str] = (), since: str | None = None, until: str | None = None
@@ -244,5 +272,8 @@ class Dataset:
         return self.claims if narrow is None else narrow(parties, kinds, since, until)
 
     @classmethod
-    def of(cls, claims: tuple[Claim, ...], sources: dict[str, Source], entities: dict[str, Entity]) -> Dataset:
-        return cls(claims, sources, entities, {c.id: c for c in claims})
+    def of(
+        cls, claims: tuple[Claim, ...], sources: dict[str, Source], entities: dict[str, Entity],
+        info: DatasetInfo | None = None,
+    ) -> Dataset:
+        return cls(claims, sources, entities, {c.id: c for c in claims}, info)

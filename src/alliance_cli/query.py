@@ -298,35 +298,40 @@ def series(dataset: Dataset, claims: Iterable[Claim]) -> Figures:
     return Figures(dataset, out)
 
 
-def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: tuple[Path, str] | None) -> list[tuple[str, str]]:
-    """What `alliance about` reports: provenance, counts by kind, and how to cite the dataset.
-
-    `shipped` is the packaged dataset's directory and curation date; another directory is dated by
-    its newest file.
+def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: Path | None) -> list[tuple[str, str]]:
+    """What `alliance about` reports: the dataset's identity (from its dataset.yaml), counts by kind, and
+    how to cite it. A facts directory without a dataset.yaml is named by its path and dated by its newest file.
     """
-    if shipped and facts_dir.resolve() == shipped[0].resolve():
-        where, day = "shipped with alliance-cli", shipped[1]
+    info = dataset.info
+    where = "shipped with alliance-cli" if shipped and facts_dir.resolve() == shipped.resolve() else str(facts_dir)
+    if info is not None:
+        day = info.date
+        licence = f"{info.licence.name}" + (f" ({info.licence.title})" if info.licence.title else "") + f", {info.licence.url}"
+        identity = [("title", info.title), ("description", info.description), ("version", info.version),
+                    ("dated", day), ("licence", licence), ("maintainers", ", ".join(info.maintainers))]
+        if info.homepage:
+            identity.append(("homepage", info.homepage))
+        cite = f"{', '.join(info.maintainers)}. {info.title}, version {info.version} ({day}). {info.licence.name}."
     else:
         files = [p for p in facts_dir.rglob("*.y*ml") if p.is_file()]
         newest = max((p.stat().st_mtime for p in files), default=None)
-        where = str(facts_dir)
         day = datetime.fromtimestamp(newest, tz=timezone.utc).date().isoformat() if newest else "unknown"
+        identity = [("title", f"untitled: {facts_dir} has no dataset.yaml"), ("version", "none"),
+                    ("dated", f"{day} (its newest file)")]
+        cite = f"Facts directory {facts_dir} ({day}), read with alliance-cli {version}."
 
     def tally(values: Iterable[str]) -> str:
         return ", ".join(f"{k} {n}" for k, n in ranked(values))
 
     n_quotes = sum(len(c.citations) for c in dataset.claims)
     return [
-        ("dataset", "Claims about Russia's alliances and partnerships, each cited to an archived source "
-                    "with a verbatim quote."),
+        *identity,
         ("facts directory", where),
-        ("version", f"alliance-cli {version}"),
-        ("dated", day),
+        ("tool", f"alliance-cli {version}"),
         ("claims", f"{len(dataset.claims)} ({tally(c.kind for c in dataset.claims)})"),
         ("status", tally(c.status for c in dataset.claims)),
         ("citations", f"{n_quotes} verbatim quotes"),
         ("sources", f"{len(dataset.sources)} ({tally(s.kind for s in dataset.sources.values())})"),
         ("entities", f"{len(dataset.entities)} ({tally(e.kind for e in dataset.entities.values())})"),
-        ("cite as", f"alliance-cli dataset, version {version} ({day}). Cite the original sources too: "
-                    "`alliance cite CLAIM_ID`."),
+        ("cite as", f"{cite} Cite the original sources too: `alliance cite CLAIM_ID`."),
     ]

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from .errors import UsageError
-from .model import Claim, Entity, Source
+from .model import Claim, DatasetInfo, Entity, Source
 
 
 @dataclass
@@ -27,7 +27,13 @@ class EntitiesFile:
     entities: list[Entity]
 
 
-FILES = {"claims": ClaimsFile, "sources": SourcesFile, "entities": EntitiesFile}
+@dataclass
+class DatasetFile:
+    __pydantic_config__ = {"extra": "forbid"}
+    dataset: DatasetInfo
+
+
+FILES = {"claims": ClaimsFile, "sources": SourcesFile, "entities": EntitiesFile, "dataset": DatasetFile}
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 _DATE_FIELDS = {"date", "end", "signed", "published"}
 
@@ -36,7 +42,7 @@ def json_schema(kind: str) -> str:
     from pydantic import TypeAdapter
 
     if kind not in FILES:
-        raise UsageError(f"no schema for {kind!r}; choose claims, sources or entities")
+        raise UsageError(f"no schema for {kind!r}; choose {', '.join(FILES)}")
     schema = TypeAdapter(FILES[kind]).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     for definition in schema.get("$defs", {}).values():

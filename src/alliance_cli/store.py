@@ -16,6 +16,7 @@ from .model import (
     SLUG_RE,
     Claim,
     Dataset,
+    DatasetInfo,
     Entity,
     Source,
     date_span,
@@ -24,6 +25,7 @@ from .model import (
 )
 
 FACTS_ENV = "ALLIANCE_FACTS"
+DATASET_FILE = "dataset.yaml"  # optional: the dataset's title, version, licence and maintainers
 SOURCES_FILE = "sources.yaml"
 ENTITIES_FILE = "entities.yaml"
 CLAIMS_DIR = "claims"
@@ -70,6 +72,12 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
 
 
+def dataset_file(facts_dir: Path) -> Path | None:
+    """`dataset.yaml` when the facts directory has one (a dangling link counts: reading it will say so)."""
+    path = facts_dir / DATASET_FILE
+    return path if path.exists() or path.is_symlink() else None
+
+
 def load(facts_dir: Path) -> Dataset:
     """Load and validate; raise one AllianceError listing every problem found."""
     dataset, problems = check(facts_dir)
@@ -107,6 +115,8 @@ def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
     sources = checker.records(sources_path, "sources", Source)
     entities = checker.records(entities_path, "entities", Entity)
     claims = [r for p in claim_paths for r in checker.records(p, "claims", Claim)]
+    info_path = dataset_file(facts_dir)
+    info = checker.info(info_path) if info_path else None
     checker.cross_check(sources, entities, claims)
     if checker.problems:
         return None, checker.problems
@@ -114,6 +124,7 @@ def check(facts_dir: Path) -> tuple[Dataset | None, list[Problem]]:
         tuple(r.value for r in claims),
         {r.value.id: r.value for r in sources},
         {r.value.id: r.value for r in entities},
+        info,
     )
     return dataset, []
 
@@ -241,30 +252,69 @@ class _Checker:
     def add(self, message: str, file: str, line: int | None, field: str | None = None) -> None:
         self.problems.append(Problem(message, file, line, field))
 
-    def records(self, path: Path, key: str, cls: type) -> list[_Record]:
-        from pydantic import ValidationError
-
-        from .yamlfile import LineDict, LineList, read_yaml
+    def _document(self, path: Path, key: str) -> Any:
+        """The file's top-level mapping, its keys but `key` reported as unknown; None if unusable."""
+        from .yamlfile import LineDict, read_yaml
 
         name = _display(path)
-        what = cls.__name__.lower()
         try:
             doc = read_yaml(path, name)
         except AllianceError as e:
             self.problems.extend(e.problems)
-            self.unreadable.add(what)
-            return []
+            return None
         if doc is None:
             self.add(f"file is empty; expected a mapping with the key '{key}'", name, 1)
-            self.unreadable.add(what)
-            return []
+            return None
         if not isinstance(doc, LineDict):
             self.add(f"expected a mapping with the key '{key}', found {_kind(doc)}", name, _line(doc))
-            self.unreadable.add(what)
-            return []
+            return None
         for other in doc:
             if other != key:
                 self.add(f"unknown top-level key; this file holds only '{key}'", name, doc.lines[other], str(other))
+        return doc
+
+    def _validate(self, raw: Any, cls: type, name: str) -> Any:
+        """The record `raw` describes, or None after reporting each problem at its line."""
+        from pydantic import ValidationError
+
+        _dates_as_text(raw)
+        try:
+            return _adapter(cls).validate_python(raw)
+        except ValidationError as e:
+            for err in _errors(e):
+                loc = tuple(err["loc"])
+                self.add(_message(err, cls), name, _line_of(raw, loc), _field(loc) or None)
+            return None
+
+    def info(self, path: Path) -> DatasetInfo | None:
+        """dataset.yaml: one mapping under the key `dataset`."""
+        from .yamlfile import LineDict
+
+        name = _display(path)
+        doc = self._document(path, "dataset")
+        if doc is None:
+            return None
+        raw = doc.get("dataset")
+        if not isinstance(raw, LineDict):
+            self.add(f"expected a mapping, found {_kind(raw)}", name, doc.lines.get("dataset", doc.line), "dataset")
+            return None
+        value = self._validate(raw, DatasetInfo, name)
+        if value is not None:
+            record = _Record(value, name, raw)
+            self._check_date(record, value.date, ("date",))
+            if value.licence.url and not value.licence.url.startswith(("https://", "http://")):
+                self.add("must be a web address (https://...)", name, record.line("licence", "url"), "licence.url")
+        return value
+
+    def records(self, path: Path, key: str, cls: type) -> list[_Record]:
+        from .yamlfile import LineDict, LineList
+
+        name = _display(path)
+        what = cls.__name__.lower()
+        doc = self._document(path, key)
+        if doc is None:
+            self.unreadable.add(what)
+            return []
         items = doc.get(key)
         if not isinstance(items, LineList):
             line = doc.lines.get(key, doc.line)
@@ -277,13 +327,8 @@ class _Checker:
                 self.add(f"expected a mapping, found {_kind(raw)}", name, items.lines[index], f"{key}[{index}]")
                 self.unreadable.add(what)  # a record without even an id
                 continue
-            _dates_as_text(raw)
-            try:
-                value = _adapter(cls).validate_python(raw)
-            except ValidationError as e:
-                for err in _errors(e):
-                    loc = tuple(err["loc"])
-                    self.add(_message(err, cls), name, _line_of(raw, loc), _field(loc) or None)
+            value = self._validate(raw, cls, name)
+            if value is None:
                 if isinstance(raw.get("id"), str):
                     self.invalid_ids[what].add(raw["id"])
                 else:

@@ -319,12 +319,15 @@ LimitOption = Annotated[
 ]
 
 
-def _filters(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
-             search=None, contested=False, single_source=False):
-    from ..query import make_filters
+def _select(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
+            search=None, contested=False, single_source=False, *, sort: str | None = "date",
+            limit: int | None = None) -> list:
+    """The claims a listing shows, chosen by the Python API's own `Data.claims`, so the two cannot drift."""
+    from ..api import Data
 
-    return make_filters(ds, parties=party or (), kinds=kind or (), status=status, source=source, since=since,
-                        until=until, year=year, search=search, contested=contested, single_source=single_source)
+    return list(Data(ds).claims(party=party, kind=kind, status=status, source=source, since=since, until=until,
+                                year=year, search=search, contested=contested, single_source=single_source,
+                                sort=sort, limit=limit))
 
 
 def _limited(claims: list, limit: int | None) -> list:

@@ -30,8 +30,7 @@ from .common import (
     write_stdout,
     _complete_claims,
     _dataset,
-    _filters,
-    _limited,
+    _select,
     _report,
     _state,
     _stderr,
@@ -88,7 +87,7 @@ def verify(
 
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources or entities.")] = "claims",
+    kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.")] = "claims",
 ) -> None:
     """Print the JSON Schema of one kind of facts file, for editors that validate YAML as you type.
 
@@ -118,8 +117,8 @@ def export(
     if fmt is OutputFormat.table:
         raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
     ds = _dataset()
-    filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
-    chosen = _limited(filters.apply(ds), limit)
+    chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
+                     sort=None, limit=limit)
     if search is not None and not chosen:
         from .lookup import _no_match_hint
 

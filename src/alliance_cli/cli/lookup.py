@@ -27,8 +27,8 @@ from .common import (
     _complete_entities,
     _complete_sources,
     _dataset,
-    _filters,
     _limited,
+    _select,
     _state,
     _stderr,
 )
@@ -91,14 +91,17 @@ def claims(
 
     Example: alliance claims --party north-korea --kind arms --contested
     """
+    from ..api import Data
+
     ds = _dataset()
-    filters = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source)
+    filters = dict(party=party, kind=kind, status=status, source=source, since=since, until=until, year=year,
+                   search=search, contested=contested, single_source=single_source)
     if count_by is not None:
         # Count every matching claim; --limit then keeps the first N rows of counts.
-        rows = filters.count(ds, count_by)
+        rows = Data(ds).count(count_by, **filters)
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
-    chosen = filters.in_date_order(ds, limit)
+    chosen = list(Data(ds).claims(**filters, limit=limit))
     emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}", search=search), fmt)
     _no_match_hint(ds, search, chosen)
 
@@ -133,17 +136,17 @@ def search(
 
     Example: alliance search "drones iran"
     """
+    from ..api import Data
     from ..errors import NotFoundError
-    from ..query import Filters
-    from ..search import no_match
+    from ..search import count, no_match
 
     ds = _dataset()
-    filters = _filters(ds, party, kind, status, source, since, until, year, query, contested, single_source)
-    chosen = filters.ranked(ds, limit)
+    filters = dict(party=party, kind=kind, status=status, source=source, since=since, until=until, year=year,
+                   contested=contested, single_source=single_source)
+    chosen = list(Data(ds).search(query, **filters, limit=limit))
     if not chosen and limit != 0:
-        message, unfiltered = no_match(ds, query), Filters(search=query)
-        n = len(unfiltered.ranked(ds)) if filters != unfiltered else 0
-        raise NotFoundError(message + (f" with these filters ({n} without them)" if n else ""))
+        n = count(ds, query) if any(filters.values()) else 0
+        raise NotFoundError(no_match(ds, query) + (f" with these filters ({n} without them)" if n else ""))
     n = len(chosen)
     emit(Listing(ds, chosen, subtitle=f"{n} claim{'s' * (n != 1)} matching {query!r}, best first", search=query), fmt)
 
@@ -170,7 +173,7 @@ def timeline(
     Example: alliance timeline --party china
     """
     ds = _dataset()
-    chosen = _filters(ds, party, kind, status, source, since, until, year, search, contested, single_source).in_date_order(ds, limit)
+    chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source, limit=limit)
     emit(Listing(ds, chosen, title="Timeline", by_year="oldest", search=search), fmt)
     _no_match_hint(ds, search, chosen)
 
@@ -187,7 +190,7 @@ def treaties(
     from ..query import sort_key
 
     ds = _dataset()
-    chosen = _filters(ds, party, ["treaty"], since=since, until=until, year=year, search=search).apply(ds)
+    chosen = _select(ds, party, ["treaty"], since=since, until=until, year=year, search=search, sort=None)
     # Newest first, undated last: the order the year headings show, so citations number down the page.
     dated = sorted((c for c in chosen if c.date), key=sort_key, reverse=True)
     chosen = dated + [c for c in chosen if not c.date]
@@ -245,13 +248,12 @@ def about(fmt: FormatOption = None) -> None:
 
     Example: alliance about
     """
-    from .. import DATASET_DATE
     from ..query import about_rows
     from ..store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, (shipped_facts_dir(), DATASET_DATE))
-    emit(Rows(("item", "value"), rows, title="About the alliance-cli dataset", key="about"), fmt)
+    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
+    emit(Rows(("item", "value"), rows, title="About the dataset", key="about"), fmt)
 
 
 @command()
@@ -264,7 +266,7 @@ def figures(party: PartyOption = None, kind: KindOption = None, search: SearchOp
     from ..query import series
 
     ds = _dataset()
-    chosen = _filters(ds, party, kind, search=search).apply(ds)
+    chosen = _select(ds, party, kind, search=search, sort=None)
     emit(series(ds, chosen), fmt)
     _no_match_hint(ds, search, chosen)
 

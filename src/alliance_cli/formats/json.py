@@ -9,11 +9,13 @@ from .view import UNSAFE, Listing, Rows, record
 
 
 def document(view: Listing) -> dict[str, Any]:
-    """Claims, and the sources and entities they cite or name (all of them for a full export)."""
+    """The dataset's identity, then claims, and the sources and entities they cite or name (all of them
+    for a full export)."""
     ds = view.dataset
     source_ids = {cit.source for c in view.claims for cit in c.citations}
     entity_ids = {e for c in view.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
     return {
+        "dataset": None if ds.info is None else record(ds.info),  # its title, version and licence
         **view.meta,
         "claims": [record(c) for c in view.claims],
         "sources": [record(s) for s in ds.sources.values() if view.everything or s.id in source_ids],

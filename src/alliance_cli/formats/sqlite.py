@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from ..model import Dataset
 from .view import Listing
 
 SCHEMA = """
+CREATE TABLE dataset (
+  name TEXT PRIMARY KEY, value TEXT
+);
 CREATE TABLE sources (
   id TEXT PRIMARY KEY, title TEXT NOT NULL, outlet TEXT, kind TEXT NOT NULL, byline TEXT,
   published TEXT, url TEXT, cites TEXT NOT NULL, archive TEXT NOT NULL, sha256 TEXT NOT NULL
@@ -49,9 +53,24 @@ def database(view: Listing) -> bytes:
         db.close()
 
 
+def _dataset_rows(ds: Dataset) -> list[tuple[str, str | None]]:
+    """The dataset's identity as name/value rows (no rows but the tool's version without a dataset.yaml)."""
+    from .. import __version__
+
+    rows: list[tuple[str, str | None]] = []
+    info = ds.info
+    if info is not None:
+        rows += [("title", info.title), ("description", info.description), ("version", info.version),
+                 ("date", info.date), ("licence", info.licence.name), ("licence_title", info.licence.title),
+                 ("licence_url", info.licence.url), ("maintainers", json.dumps(list(info.maintainers), ensure_ascii=False)),
+                 ("homepage", info.homepage)]
+    return [*rows, ("tool_version", f"alliance-cli {__version__}")]
+
+
 def _fill(db: sqlite3.Connection, view: Listing) -> None:
     ds = view.dataset
     db.executescript(SCHEMA)
+    db.executemany("INSERT INTO dataset VALUES (?,?)", _dataset_rows(ds))
     db.executemany(
         "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?)",
         [(s.id, s.title, s.outlet, s.kind, s.byline, s.published, s.url, json.dumps(list(s.cites)), s.archive, s.sha256)

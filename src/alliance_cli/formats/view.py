@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Citation, Claim, Dataset, Entity, Source
+from ..model import Citation, Claim, Dataset, DatasetInfo, Entity, Source
 from ..query import Figures
 
 # C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
@@ -154,7 +154,7 @@ def source_line(source: Source) -> str:
     return f"{source.title}{outlet} ({', '.join(bits)})"
 
 
-def record(value: Claim | Source | Entity) -> dict[str, Any]:
+def record(value: Claim | Source | Entity | DatasetInfo) -> dict[str, Any]:
     """A model as plain JSON-ready data: every field, tuples as lists, nothing added."""
     return dataclasses.asdict(value)
 
