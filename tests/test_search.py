@@ -431,3 +431,10 @@ def test_the_python_api_searches_and_counts_as_the_cli_does(run, facts):
     assert data.count("party", search="moscow") == [("russia", 4), ("china", 2), ("iran", 1)]
     with pytest.raises(UsageError):
         data.search('"drones')
+
+
+def test_a_query_is_shown_as_text_never_as_markup_or_escapes(run, facts):
+    result = run("search", "[bold]zz\x1b[31m", "-f", "table")
+    assert (result.exit_code, result.stderr) == (3, "error: no claims match '[bold]zz\\x1b[31m'\n")
+    result = run("search", "drones OR [red]", "-f", "table", env={"COLUMNS": "80"})
+    assert result.exit_code == 0 and result.stdout.startswith("2 claims matching 'drones OR [red]', best first\n")
