@@ -14,6 +14,7 @@ for them (`index`), so both give the same answers from the same SQL.
 
 from __future__ import annotations
 
+import functools
 import marshal
 import os
 import sys
@@ -503,6 +504,7 @@ def memory_index(dataset: Dataset) -> Index:
     return built
 
 
+@functools.lru_cache(maxsize=1)
 def fts5_available() -> bool:
     """Whether this Python's SQLite has the FTS5 full-text extension (nearly every build does)."""
     import sqlite3

@@ -148,16 +148,20 @@ def _scan(text: str) -> list[Term | str]:
 class _Tokenizer:
     """SQLite's own tokenizers, for what the index would make of a text: its stems, or its plain words."""
 
+    TABLES = {"stems": cache.TOKENIZER, "words": cache.TOKENIZER.replace("porter ", "")}
+
     def __init__(self) -> None:
         import sqlite3
 
         require_fts5()
         self.con = sqlite3.connect(":memory:")
-        for name, tokenizer in (("stems", cache.TOKENIZER), ("words", cache.TOKENIZER.replace("porter ", ""))):
-            self.con.execute(f"CREATE VIRTUAL TABLE {name} USING fts5(x, tokenize='{tokenizer}')")
-            self.con.execute(f"CREATE VIRTUAL TABLE {name}_v USING fts5vocab({name}, 'instance')")
+        self.made: set[str] = set()
 
     def __call__(self, texts: Sequence[str], table: str) -> list[list[str]]:
+        if table not in self.made:
+            self.con.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(x, tokenize='{self.TABLES[table]}')")
+            self.con.execute(f"CREATE VIRTUAL TABLE {table}_v USING fts5vocab({table}, 'instance')")
+            self.made.add(table)
         self.con.execute(f"DELETE FROM {table}")
         self.con.executemany(f"INSERT INTO {table}(rowid, x) VALUES (?, ?)", enumerate(texts))
         out: list[list[str]] = [[] for _ in texts]
