@@ -81,7 +81,7 @@ def _leftovers(path: Path) -> list[str]:
 
 def test_export_output_replaces_the_file_whole_and_keeps_its_permissions(run, out):
     result = run("export", "--format", "csv", "--output", str(out))
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"wrote 5 claims to {out}\n")
     assert out.read_bytes() == run("export", "--format", "csv").stdout_bytes
     assert stat.S_IMODE(out.stat().st_mode) == 0o640
     assert _leftovers(out) == []

@@ -84,18 +84,18 @@ def _table(entity: str) -> str:
 TABLE = """\
 Borduria (country, BO/BOR)
 2 claims
-                                                                                                    
- Date   Kind    Statement                                                       Status     Sources  
- ────────────────────────────────────────────────────────────────────────────────────────────────── 
- 2021   trade   Trade between Ruritania and Borduria was 9 billion US dollars   reported   [1]      
-                in 2021.                                                                   1 source 
-                9 USD billion                                                                       
-                borduria-trade-2021                                                                 
- 2023   trade   Trade between Ruritania and Borduria reached 12.5 billion US    reported   [2]      
-                dollars in 2023.                                                           1 source 
-                12.5 USD billion                                                                    
-                borduria-trade-2023                                                                 
-                                                                                                    
+
+Date   Kind    Statement                                                         Status     Sources 
+────────────────────────────────────────────────────────────────────────────────────────────────────
+2021   trade   Trade between Ruritania and Borduria was 9 billion US dollars     reported   [1]     
+               in 2021.                                                                     1 source
+               9 USD billion                                                                        
+               borduria-trade-2021                                                                  
+2023   trade   Trade between Ruritania and Borduria reached 12.5 billion US      reported   [2]     
+               dollars in 2023.                                                             1 source
+               12.5 USD billion                                                                     
+               borduria-trade-2023                                                                  
+
 Citations                                              
 [1]  Alpha Report — Alpha News (article, 2024-11)      
      “up from $9 billion in 2021”                      

@@ -42,7 +42,7 @@ def test_verify_reports_a_quote_not_in_the_text(run, facts_copy):
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         "error: borduria-trade-2021: alpha-report: quote not found in the archived text: “up from $8 billion in 2021”",
-        "error: 1 citation check(s) failed",
+        "error: 1 citation check failed",
     ]
 
 
@@ -64,7 +64,7 @@ def test_verify_reports_a_missing_archive(run, archives):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"error: beta-bulletin: archive beta.txt not found in {archives}",
-        "error: 1 citation check(s) failed",
+        "error: 1 citation check failed",
     ]
 
 

@@ -116,9 +116,9 @@ def test_about_counts_by_kind(run):
 
 def test_figures_rows_keep_units_dates_sources_and_quotes(run):
     assert run("figures", "--kind", "trade").stdout == (
-        "Borduria–Ruritania trade\t2021\t9\tUSD billion\t\t\tFalse\treported\tborduria-trade-2021\talpha-report"
+        "Borduria–Ruritania trade\t2021\t9\tUSD billion\t\t\tfalse\treported\tborduria-trade-2021\talpha-report"
         "\tup from $9 billion in 2021\n"
-        "Borduria–Ruritania trade\t2023\t12.5\tUSD billion\t\t\tFalse\treported\tborduria-trade-2023\talpha-report"
+        "Borduria–Ruritania trade\t2023\t12.5\tUSD billion\t\t\tfalse\treported\tborduria-trade-2023\talpha-report"
         "\tTrade between them reached $12.5 billion in 2023\n"
     )
 
@@ -147,8 +147,8 @@ def test_figures_bar_chart_on_a_terminal(run):
     lines = [line.rstrip() for line in console.file.getvalue().splitlines()]
     assert lines[:3] == [
         "Borduria–Ruritania trade (USD billion)",
-        "2021        █████████████████████████████                9 USD billion  [1]",
-        "2023        ████████████████████████████████████████  12.5 USD billion  [2]",
+        "2021   █████████████████████████████                 9 USD billion   [1]",
+        "2023   ████████████████████████████████████████   12.5 USD billion   [2]",
     ]
     assert "[1]  Alpha Report — Alpha News (article, 2024-11)" in lines
 

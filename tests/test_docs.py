@@ -35,7 +35,7 @@ def run_example(command: str) -> str:
         head = int(m.group(1))
     args = shlex.split(command)
     assert args[0] == "alliance", command
-    env = {"ALLIANCE_FACTS": str(shipped_facts_dir()), "COLUMNS": "100", "NO_COLOR": "1", "ALLIANCE_NO_CACHE": "1"}
+    env = {"ALLIANCE_FACTS": str(shipped_facts_dir()), "COLUMNS": "80", "NO_COLOR": "1", "ALLIANCE_NO_CACHE": "1"}
     result = CliRunner().invoke(app, args[1:], env=env)
     out = result.stdout + result.stderr
     if head is not None:
@@ -58,6 +58,16 @@ def test_every_command_has_help_with_an_example(command):
 def test_every_command_appears_in_the_readme(command):
     commands = {shlex.split(c)[1] for c, _ in examples(README.read_text())}
     assert command in commands, f"README has no example of `alliance {command}`"
+
+
+def test_readme_names_every_field_of_plain_output():
+    # "claim lines (id, date, ...), a blank line, then citation lines (mark, claim, ...)"
+    text = " ".join(README.read_text().split())
+    said = {kind: re.search(rf"{kind} lines \(([^)]*)\)", text).group(1).split(", ") for kind in ("claim", "citation")}
+    env = {"ALLIANCE_FACTS": str(shipped_facts_dir()), "ALLIANCE_NO_CACHE": "1"}
+    claims, _, citations = CliRunner().invoke(app, ["show", "north-korea", "--format", "plain"], env=env).stdout.partition("\n\n")
+    assert {len(line.split("\t")) for line in claims.splitlines()} == {len(said["claim"])}
+    assert {len(line.split("\t")) for line in citations.splitlines()} == {len(said["citation"])}
 
 
 @pytest.mark.parametrize("command,output", examples(README.read_text()))

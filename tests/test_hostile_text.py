@@ -55,20 +55,20 @@ def test_show_in_a_pipe_escapes_controls_and_keeps_markup_literal(run):
 TABLE = r"""
 Hostilia [bold red]Republic[/] (country, HO/HOS)
 3 claims
-                                                                                                    
- Date         Kind        Statement                                             Status     Sources  
- ────────────────────────────────────────────────────────────────────────────────────────────────── 
- 2024         diplomacy   [bold red]Alliance[/] signed                          reported   [1]      
-                          [link=https://evil.example]here[/link] :warning:                 1 source 
-                          hostile-markup                                                            
- 2024-05      trade       Red \x1b[31mtext\x1b[0m, bell \x07, erase \x1b[2J,    reported   [2]      
-                          CSI \x9b31m, carriage\x0dreturn, RLO                             1 source 
-                          \u202eevil\u202c, NUL \x00 end                                            
-                          about 5 -5+cmd                                                            
-                          hostile-controls                                                          
- 2024-06-01   trade       'already quoted                                       reported   [3]      
-                          hostile-quote                                                    1 source 
-                                                                                                    
+
+Date         Kind        Statement                                               Status     Sources 
+────────────────────────────────────────────────────────────────────────────────────────────────────
+2024         diplomacy   [bold red]Alliance[/] signed                            reported   [1]     
+                         [link=https://evil.example]here[/link] :warning:                   1 source
+                         hostile-markup                                                             
+2024-05      trade       Red \x1b[31mtext\x1b[0m, bell \x07, erase \x1b[2J,      reported   [2]     
+                         CSI \x9b31m, carriage\x0dreturn, RLO                               1 source
+                         \u202eevil\u202c, NUL \x00 end                                             
+                         about 5 -5+cmd                                                             
+                         hostile-controls                                                           
+2024-06-01   trade       'already quoted                                         reported   [3]     
+                         hostile-quote                                                      1 source
+
 Citations                                                                                           
 [1]  =HYPERLINK("https://evil.example","Click") — \x1b]8;;https://evil.example\x07Outlet\x1b]8;;\x07
      (article)                                                                                      

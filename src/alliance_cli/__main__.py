@@ -1,5 +1,5 @@
 """`python -m alliance_cli`: the `alliance` command, for when the entry point is not on PATH."""
 
-from .cli import app
+from .cli import main
 
-app(prog_name="alliance")
+main()

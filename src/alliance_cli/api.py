@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from .model import Claim, Dataset, DatasetInfo, Entity, Source
+from .words import counted
 
 
 def load(facts: str | Path | None = None, *, cache: bool = True) -> Data:
@@ -45,7 +46,7 @@ class Data:
 
     def __repr__(self) -> str:
         title = self.info.title if self.info else str(self.facts_dir or "untitled")
-        return f"<alliance_cli.Data {title!r}: {len(self.dataset.claims)} claims>"
+        return f"<alliance_cli.Data {title!r}: {counted(len(self.dataset.claims), 'claim')}>"
 
     @property
     def info(self) -> DatasetInfo | None:
@@ -185,7 +186,7 @@ class Claims(Sequence[Claim]):
         return self._claims[index]
 
     def __repr__(self) -> str:
-        return f"<alliance_cli.Claims: {len(self)} claims>"
+        return f"<alliance_cli.Claims: {counted(len(self), 'claim')}>"
 
     def ids(self) -> list[str]:
         return [c.id for c in self._claims]

@@ -300,7 +300,7 @@ def series(dataset: Dataset, claims: Iterable[Claim]) -> Figures:
     return Figures(dataset, out)
 
 
-def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: Path | None) -> list[tuple[str, str]]:
+def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: Path | None) -> list[tuple[str, Any]]:
     """What `alliance about` reports: the dataset's identity (from its dataset.yaml), counts by kind, and
     how to cite it. A facts directory without a dataset.yaml is named by its path and dated by its newest file.
     """
@@ -322,18 +322,18 @@ def about_rows(dataset: Dataset, facts_dir: Path, version: str, shipped: Path | 
                     ("dated", f"{day} (its newest file)")]
         cite = f"Facts directory {facts_dir} ({day}), read with alliance-cli {version}."
 
-    def tally(values: Iterable[str]) -> str:
-        return ", ".join(f"{k} {n}" for k, n in ranked(values))
+    def tally(values: Iterable[str]) -> dict[str, int]:
+        return dict(ranked(values))
 
     n_quotes = sum(len(c.citations) for c in dataset.claims)
     return [
         *identity,
         ("facts directory", where),
         ("tool", f"alliance-cli {version}"),
-        ("claims", f"{len(dataset.claims)} ({tally(c.kind for c in dataset.claims)})"),
+        ("claims", {"total": len(dataset.claims), "by_kind": tally(c.kind for c in dataset.claims)}),
         ("status", tally(c.status for c in dataset.claims)),
-        ("citations", f"{n_quotes} verbatim quotes"),
-        ("sources", f"{len(dataset.sources)} ({tally(s.kind for s in dataset.sources.values())})"),
-        ("entities", f"{len(dataset.entities)} ({tally(e.kind for e in dataset.entities.values())})"),
+        ("citations", n_quotes),
+        ("sources", {"total": len(dataset.sources), "by_kind": tally(s.kind for s in dataset.sources.values())}),
+        ("entities", {"total": len(dataset.entities), "by_kind": tally(e.kind for e in dataset.entities.values())}),
         ("cite as", f"{cite} Cite the original sources too: `alliance cite CLAIM_ID`."),
     ]

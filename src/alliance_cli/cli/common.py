@@ -3,27 +3,67 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import AllianceError
 from ..formats import OutputFormat
 from ..formats.view import Listing, Rows
+from .output import ReaderGone, print_renderables, to_stdout, write_file
 
 EXIT_CODES = """\
 Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no such
 name or id; 70 internal error (rerun with --debug or ALLIANCE_DEBUG=1 for the traceback)."""
 EXIT_INTERNAL = 70
 
+# How `alliance --help` lists the commands: under these headings, in this order. A new command
+# takes its place here by name; one named nowhere is listed last, under "Other commands".
+HELP_GROUPS = (
+    ("Looking up", ("show", "claims", "search", "timeline", "treaties", "figures", "entities", "claim", "source",
+                    "sources", "about")),
+    ("Citing and exporting", ("cite", "export")),
+    ("Checking data", ("validate", "verify", "lint", "schema", "quote", "add", "diff")),
+)
+
+
+class _Commands(TyperGroup):
+    """The command list of `--help` in HELP_GROUPS' order and under its headings (plain text, as the
+    rest of the help is; Typer's own help panels need its rich help formatting)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        named = [n for _, names in HELP_GROUPS for n in names if n in self.commands]
+        return named + [n for n in self.commands if n not in named]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        listed = self.list_commands(ctx)
+        groups = [(heading, [n for n in names if n in self.commands]) for heading, names in HELP_GROUPS]
+        groups.append(("Other commands", [n for n in listed if not any(n in names for _, names in HELP_GROUPS)]))
+        width = max((len(n) for n in listed), default=0)  # one column of names across the headings
+        for heading, names in groups:
+            rows = [(n.ljust(width), self.commands[n].get_short_help_str()) for n in names if not self.commands[n].hidden]
+            if rows:
+                with formatter.section(heading):
+                    formatter.write_dl(rows)
+
+
+def summary(doc: str | None) -> str:
+    """A command's one-line summary for `--help`: the first paragraph of its docstring, in full."""
+    return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
+
+
 app = typer.Typer(
     name="alliance",
+    cls=_Commands,
     help=f"Cited, checkable claims about Russia's alliances and partnerships.\n\n{EXIT_CODES}",
     invoke_without_command=True,
     add_completion=True,
@@ -39,6 +79,7 @@ class State:
     debug: bool = False
     no_color: bool = False
     no_cache: bool = False
+    no_pager: bool = False
 
 
 _state = State()
@@ -76,11 +117,13 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
                 raise typer.Exit(e.exit_code) from None
             except (typer.Exit, typer.Abort, KeyboardInterrupt):
                 raise
-            except BrokenPipeError:
+            except (BrokenPipeError, ReaderGone):
                 _quiet_broken_pipe()
             except Exception as e:  # noqa: BLE001 - the one place unexpected errors are turned into words
                 _internal_error(e)
 
+        # The whole summary, never click's cut at the first full stop or at 45 characters.
+        kwargs.setdefault("short_help", summary(fn.__doc__))
         app.command(*args, **kwargs)(run)
         return fn
 
@@ -134,12 +177,15 @@ def main_options(
         bool, typer.Option("--no-cache", envvar="ALLIANCE_NO_CACHE", show_envvar=True,
                            help="Read the facts files directly; neither use nor write the cache of them.")
     ] = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="Print straight to the terminal, never through a pager.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Cited, checkable claims about Russia's alliances and partnerships."""
-    _state.no_cache = no_cache
+    _state.no_cache, _state.no_pager = no_cache, no_pager
     _state.facts, _state.no_color, _state.debug = facts, no_color, debug
     if ctx.invoked_subcommand is None:
         # Bare `alliance` is a request for help, not a mistake: help on stdout, exit 0.
@@ -156,8 +202,17 @@ def _dataset():
 
 # ---- output ------------------------------------------------------------------------------
 
+def _formats(name: str, leave_out: OutputFormat) -> Any:
+    """The output formats but one, as an Enum of their own: `--help` and shell completion offer a
+    command exactly the formats it accepts, and any other is a bad command line (exit 2)."""
+    return Enum(name, [(f.name, f.value) for f in OutputFormat if f is not leave_out], type=str)
+
+
+ViewFormat = _formats("ViewFormat", OutputFormat.sqlite)  # sqlite writes a file: `export` only
+ExportFormat = _formats("ExportFormat", OutputFormat.table)  # export writes data, never a terminal table
+
 FormatOption = Annotated[
-    Optional[OutputFormat],
+    Optional[ViewFormat],
     typer.Option("--format", "-f", help="Output format. Default: table on a terminal, plain (tab-separated) when piped.",
                  case_sensitive=False),
 ]
@@ -168,83 +223,51 @@ OutputOption = Annotated[
 ]
 
 
-def emit(view: Listing | Rows, fmt: OutputFormat | None, output: str | None = None, bom: bool = False) -> None:
+def emit(view: Listing | Rows, chosen: Enum | None, output: str | None = None, bom: bool = False) -> None:
     """Render a view in the chosen format and write it to stdout or, atomically, to a file."""
     from ..formats import render
 
-    if fmt is None:
+    if chosen is None:
         fmt = OutputFormat.table if sys.stdout.isatty() and output is None else OutputFormat.plain
+    else:
+        fmt = OutputFormat(chosen.value)
     rendered = render(view, fmt)
     if fmt is OutputFormat.table:
         from rich.console import Console
 
-        console = Console(highlight=False, no_color=_state.no_color or None)
-        for renderable in rendered:
-            console.print(renderable)
+        console = Console(highlight=False, no_color=_state.no_color or None, width=terminal_width())
+        print_renderables(console, rendered, page=not _state.no_pager)
         return
     text = ("\ufeff" if bom else "") + rendered
     if output is None or str(output) == "-":
         write_stdout(text)
     else:
-        write_atomically(output, text.encode("utf-8"))
+        write_file(output, text.encode("utf-8"))
+
+
+def terminal_width() -> int:
+    """COLUMNS when it is a positive whole number, else the terminal's width, else 80."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for stream in (sys.stdout, sys.stderr, sys.stdin):  # piped into `less`, stderr still knows the width
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            continue
+        if width > 0:
+            return width
+    return 80
 
 
 def write_stdout(text: str) -> None:
-    """Data to stdout: exact in a pipe, inert on a terminal, and never a crash on a narrow encoding."""
+    """Data to stdout: exact in a pipe, inert on a terminal (and paged when taller than it)."""
     if sys.stdout.isatty():
         from ..formats.view import terminal_safe
 
         # CSV stays exact in a file or a pipe, but a terminal would act on escapes in the data.
         text = terminal_safe(text)
-    try:
-        # A stdout that cannot encode a character (PYTHONIOENCODING=ascii, an old Windows console)
-        # shows it as an escape rather than failing halfway through the output.
-        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    except (AttributeError, ValueError):
-        pass
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def write_atomically(name: str, data: bytes) -> None:
-    """Write to a temporary file beside `name`, then rename: a failure leaves `name` as it was."""
-    import tempfile
-
-    from ..errors import Problem
-
-    path = Path(name)
-    if name.endswith(("/", os.sep)) or path.is_dir():
-        raise AllianceError(Problem("is a folder: give a file name to write to", name))
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        mode = _file_mode(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot write: {e.strerror or e}", str(path))) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
-        os.chmod(tmp, mode)  # mkstemp makes it private (0600); the file should not change hands by being exported
-        os.replace(tmp, path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise AllianceError(Problem(f"cannot write: {e.strerror or e}", str(path))) from None
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """An existing file's permissions, or what a new file gets: 0o666 less the umask."""
-    import stat
-
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    to_stdout(text, page=not _state.no_pager)
 
 
 # ---- completion ----------------------------------------------------------------------------
@@ -336,4 +359,14 @@ def _limited(claims: list, limit: int | None) -> list:
 
 
 def main() -> None:
-    app()
+    """The `alliance` command: every write to stdout complete or an error, Typer's own help included."""
+    from .output import guard_stdio
+
+    guard_stdio()
+    try:
+        app(prog_name="alliance")
+    except ReaderGone:  # help or version into a closed pipe
+        raise SystemExit(0) from None
+    except AllianceError as e:  # help or version that could not be written
+        _report(e)
+        raise SystemExit(e.exit_code) from None

@@ -11,8 +11,10 @@ import typer
 from ..errors import AllianceError, UsageError
 from ..formats import OutputFormat
 from ..formats.view import Listing
+from ..words import counted
 from .common import (
     ContestedOption,
+    ExportFormat,
     KindOption,
     LimitOption,
     OutputOption,
@@ -26,7 +28,6 @@ from .common import (
     YearOption,
     command,
     emit,
-    write_atomically,
     write_stdout,
     _complete_claims,
     _dataset,
@@ -35,6 +36,7 @@ from .common import (
     _state,
     _stderr,
 )
+from .output import check_outside, is_stream, refuse_folder, write_file
 
 
 @command()
@@ -43,7 +45,9 @@ def validate(
         Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).", file_okay=False)
     ] = None,
 ) -> None:
-    """Check a facts directory and report every problem as file:line: field: message.
+    """Check a facts directory and report every problem in it.
+
+    Each problem is one line: file:line: field: message.
 
     Example: alliance validate ./my-facts
     """
@@ -52,10 +56,11 @@ def validate(
     dataset, problems = check(directory or resolve_facts_dir(_state.facts))
     if problems:
         _report(AllianceError(*problems))
-        _stderr().print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found", markup=False)
+        _stderr().print(f"{counted(len(problems), 'problem')} found", markup=False)
         raise typer.Exit(1)
     assert dataset is not None
-    typer.echo(f"{len(dataset.claims)} claims, {len(dataset.sources)} sources, {len(dataset.entities)} entities: valid")
+    typer.echo(f"{counted(len(dataset.claims), 'claim')}, {counted(len(dataset.sources), 'source')}, "
+               f"{counted(len(dataset.entities), 'entity')}: valid")
 
 
 @command()
@@ -64,7 +69,9 @@ def verify(
         Path, typer.Option("--sources", help="Folder holding the archived source texts.", file_okay=False)
     ],
 ) -> None:
-    """Check every citation against the archived texts: each archive's sha256, then each quote.
+    """Check every citation against the archived source texts.
+
+    First each archive's sha256, then each quote, which must be found in its archive.
 
     Example: alliance verify --sources ../shared/sources
     """
@@ -81,15 +88,18 @@ def verify(
             Problem(f"{f.reason}" + (f": “{f.quote}”" if f.quote else ""), field=f"{f.claim}: {f.source}" if f.claim else f.source)
             for f in report.failures
         ]
-        raise AllianceError(*problems, f"{len(report.failures)} citation check(s) failed")
-    typer.echo(f"{report.quotes_checked} quotes checked, {report.sources_matched} of {len(ds.sources)} sources matched: all found")
+        raise AllianceError(*problems, f"{counted(len(report.failures), 'citation check')} failed")
+    typer.echo(f"{counted(report.quotes_checked, 'quote')} checked, {report.sources_matched} of "
+               f"{counted(len(ds.sources), 'source')} matched: all found")
 
 
 @command()
 def schema(
     kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.")] = "claims",
 ) -> None:
-    """Print the JSON Schema of one kind of facts file, for editors that validate YAML as you type.
+    """Print the JSON Schema of a kind of facts file, for YAML editors.
+
+    Editors that validate YAML as you type can check facts files against it.
 
     Example: alliance schema claims > claims.schema.json
     """
@@ -100,22 +110,31 @@ def schema(
 
 @command()
 def export(
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="csv, json, jsonl or sqlite (plain and markdown work too).",
-                                   case_sensitive=False)
-    ] = OutputFormat.json,
+    chosen_format: Annotated[
+        Optional[ExportFormat],
+        typer.Option("--format", "-f", help="csv, json, jsonl, markdown, sqlite or plain. Default: what the --output "
+                                            "file's suffix says (.csv, .json, .jsonl, .md, .db), else json.",
+                     case_sensitive=False),
+    ] = None,
     output: OutputOption = None,
     excel: Annotated[bool, typer.Option("--excel", "--bom", help="Start CSV with a UTF-8 byte order mark, for Excel.")] = False,
     party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
 ) -> None:
-    """Every claim (or those matching the filters), with citations, as CSV, JSON, JSON Lines or SQLite.
+    """Claims with their citations as CSV, JSON, JSON Lines or SQLite.
 
-    Example: alliance export --format csv --output claims.csv
+    Every claim, or those matching the filters (the same as those of `claims`).
+
+    Example: alliance export --output claims.csv
     """
-    if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
+    to_file = output is not None and output != "-"
+    fmt = OutputFormat(chosen_format.value) if chosen_format else None
+    fmt = _export_format(fmt, output if to_file else None, excel)
+    if to_file:
+        from ..store import resolve_facts_dir
+
+        check_outside(output, resolve_facts_dir(_state.facts))
     ds = _dataset()
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
                      sort=None, limit=limit)
@@ -123,15 +142,44 @@ def export(
         from .lookup import _no_match_hint
 
         _no_match_hint(ds, search, chosen)
-    everything = len(chosen) == len(ds.claims)
+    view = Listing(ds, chosen, everything=len(chosen) == len(ds.claims))
     if fmt is OutputFormat.sqlite:
-        if output is None or str(output) == "-":
-            raise UsageError("--format sqlite writes a database file: give --output FILE")
         from ..formats.sqlite import database
 
-        write_atomically(output, database(Listing(ds, chosen, everything=everything)))
-        return
-    emit(Listing(ds, chosen, everything=everything), fmt, output, bom=excel and fmt is OutputFormat.csv)
+        write_file(output, database(view))
+    else:
+        emit(view, fmt, output, bom=excel)
+    if to_file:
+        from rich.text import Text
+
+        from ..formats.view import visible
+
+        _stderr().print(Text(visible(f"wrote {len(chosen)} claim{'s' * (len(chosen) != 1)} to {output}")))
+
+
+def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) -> OutputFormat:
+    """The format to export: as given, else as the file's suffix says, else JSON for a stream."""
+    from ..formats import SUFFIXES, format_of_file
+
+    if output is not None:
+        refuse_folder(output)
+    implied = format_of_file(output) if output is not None else None
+    if fmt is None:
+        if implied is None and output is not None and not is_stream(output):
+            known = ", ".join(SUFFIXES)
+            raise UsageError(f"cannot tell which format to write to {output} from its name; "
+                             f"give --format, or name the file with one of {known}")
+        fmt = implied or OutputFormat.json
+    elif implied is not None and implied is not fmt:
+        raise UsageError(f"--format {fmt.value} does not match {output}, whose suffix says {implied.value}; "
+                         "drop --format or rename the file")
+    if fmt is OutputFormat.table:
+        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
+    if fmt is OutputFormat.sqlite and output is None:
+        raise UsageError("--format sqlite writes a database file: give --output FILE")
+    if excel and fmt is not OutputFormat.csv:
+        raise UsageError(f"--excel adds a byte order mark to CSV only; this export is {fmt.value}")
+    return fmt
 
 
 class CiteFormat(str, Enum):
@@ -146,7 +194,7 @@ def cite(
     fmt: Annotated[CiteFormat, typer.Option("--format", "-f", help="text, bibtex or csl-json (for pandoc or Zotero).",
                                             case_sensitive=False)] = CiteFormat.text,
 ) -> None:
-    """A copy-paste citation for each source behind a claim, with the quote.
+    """Citations to paste for the sources of a claim, with their quotes.
 
     Example: alliance cite russia-iran-treaty-2025 --format bibtex
     """

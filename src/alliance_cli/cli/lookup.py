@@ -8,6 +8,7 @@ import typer
 
 from .. import __version__
 from ..formats.view import Listing, Rows
+from ..words import counted
 from .common import (
     ContestedOption,
     FormatOption,
@@ -41,7 +42,9 @@ def show(
     search: SearchOption = None,
     fmt: FormatOption = None,
 ) -> None:
-    """Everything on one partner of Russia, in date order, with numbered citations.
+    """Everything on one partner of Russia, with numbered citations.
+
+    Claims are in date order, each followed directly by the claims related to it.
 
     Example: alliance show iran
     """
@@ -54,7 +57,7 @@ def show(
     n_sources = len(sources_of(claims))
     codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
     title = f"{entity.name} ({entity.kind}{', ' + codes if codes else ''})"
-    subtitle = f"{len(claims)} claim{'s' * (len(claims) != 1)} from {n_sources} source{'s' * (n_sources != 1)}"
+    subtitle = f"{counted(len(claims), 'claim')} from {counted(n_sources, 'source')}"
     from ..formats.view import record
 
     emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}, search=search), fmt)
@@ -102,7 +105,7 @@ def claims(
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
     chosen = list(Data(ds).claims(**filters, limit=limit))
-    emit(Listing(ds, chosen, subtitle=f"{len(chosen)} claim{'s' * (len(chosen) != 1)}", search=search), fmt)
+    emit(Listing(ds, chosen, subtitle=counted(len(chosen), "claim"), search=search), fmt)
     _no_match_hint(ds, search, chosen)
 
 
@@ -114,9 +117,9 @@ def search(
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
     fmt: FormatOption = None,
 ) -> None:
-    """Claims matching a query, best match first (BM25), with the matched words highlighted on a terminal.
+    """Claims ranked by how well they match a query, best first.
 
-    Searched: statements, quotes, citation notes, treaty names and places, units, the names, aliases
+    Ranked by BM25, as search engines rank; on a terminal the matched words are highlighted. Searched: statements, quotes, citation notes, treaty names and places, units, the names, aliases
     and ISO codes of parties and of who asserts or denies, and source titles, outlets and the outlets
     they cite. An entity's name finds its claims even when they name it otherwise (iran finds Tehran).
 
@@ -147,8 +150,8 @@ def search(
     if not chosen and limit != 0:
         n = count(ds, query) if any(filters.values()) else 0
         raise NotFoundError(no_match(ds, query) + (f" with these filters ({n} without them)" if n else ""))
-    n = len(chosen)
-    emit(Listing(ds, chosen, subtitle=f"{n} claim{'s' * (n != 1)} matching {query!r}, best first", search=query), fmt)
+    emit(Listing(ds, chosen, subtitle=f"{counted(len(chosen), 'claim')} matching {query!r}, best first",
+                 search=query), fmt)
 
 
 def _no_match_hint(ds, search: str | None, chosen: list) -> None:
@@ -168,7 +171,9 @@ def timeline(
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
     fmt: FormatOption = None,
 ) -> None:
-    """All matching claims in date order, under a heading per year (oldest first).
+    """Matching claims in date order, under a heading per year.
+
+    The oldest year comes first; undated claims come last.
 
     Example: alliance timeline --party china
     """
@@ -183,7 +188,9 @@ def treaties(
     year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
     search: SearchOption = None, fmt: FormatOption = None,
 ) -> None:
-    """Treaties and agreements under a heading per year, newest first, with their obligations.
+    """Treaties and agreements by year, newest first, with their terms.
+
+    Each shows its name, place of signing, obligations and whether it has a mutual defense clause.
 
     Example: alliance treaties --year 2024
     """
@@ -214,7 +221,7 @@ def source_show(
     ds = _dataset()
     src = find_source(ds, source_id)
     chosen = order_with_related([c for c in ds.claims if any(cit.source == src.id for cit in c.citations)])
-    details = [f"{len(chosen)} claims", f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
+    details = [counted(len(chosen), "claim"), f"archive {src.archive} (sha256 {src.sha256[:12]}…)"]
     if src.byline:
         details.insert(0, f"by {src.byline}")
     if src.cites:
@@ -229,7 +236,7 @@ def claim_show(
     claim_id: Annotated[str, typer.Argument(metavar="ID", help="A claim id.", autocompletion=_complete_claims)],
     fmt: FormatOption = None,
 ) -> None:
-    """One claim in full: every field, all citations with quotes, then its related claims.
+    """One claim in full, with every citation and its related claims.
 
     Example: alliance claim russia-iran-treaty-2025
     """
@@ -244,22 +251,27 @@ def claim_show(
 
 @command()
 def about(fmt: FormatOption = None) -> None:
-    """What the dataset is: version, date, counts by kind, and how to cite it.
+    """What the dataset is: its version, date, counts and how to cite it.
 
     Example: alliance about
     """
+    from ..formats.view import reading
     from ..query import about_rows
     from ..store import resolve_facts_dir, shipped_facts_dir
 
     ds = _dataset()
-    rows = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
-    emit(Rows(("item", "value"), rows, title="About the dataset", key="about"), fmt)
+    items = about_rows(ds, resolve_facts_dir(_state.facts), __version__, shipped_facts_dir())
+    document = {item.replace(" ", "_"): value for item, value in items}  # JSON: numbers and objects
+    rows = [(item, reading(value)) for item, value in items]
+    emit(Rows(("item", "value"), rows, title="About the dataset", key="about", document=document), fmt)
 
 
 @command()
 def figures(party: PartyOption = None, kind: KindOption = None, search: SearchOption = None,
             fmt: FormatOption = None) -> None:
-    """Numeric claims grouped into series (e.g. trade by year), with a bar chart on a terminal.
+    """Numeric claims as series, such as trade by year, with bar charts.
+
+    A terminal shows a bar chart per series; every other format gives one row per figure.
 
     Example: alliance figures --party china --kind trade
     """

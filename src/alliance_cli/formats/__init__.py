@@ -22,6 +22,28 @@ class OutputFormat(str, Enum):
     sqlite = "sqlite"  # a database file: `export --format sqlite --output FILE` only
 
 
+# What a file's suffix says it holds (compared case-insensitively): `export --output FILE` writes
+# this format when --format is not given, and refuses a --format that says otherwise.
+SUFFIXES = {
+    ".csv": OutputFormat.csv,
+    ".json": OutputFormat.json,
+    ".jsonl": OutputFormat.jsonl,
+    ".ndjson": OutputFormat.jsonl,
+    ".md": OutputFormat.markdown,
+    ".markdown": OutputFormat.markdown,
+    ".db": OutputFormat.sqlite,
+    ".sqlite": OutputFormat.sqlite,
+    ".sqlite3": OutputFormat.sqlite,
+}
+
+
+def format_of_file(name: str) -> OutputFormat | None:
+    """The format a file name's suffix implies, or None for a suffix not in SUFFIXES (or none)."""
+    from pathlib import PurePath
+
+    return SUFFIXES.get(PurePath(name).suffix.lower())
+
+
 # Which module and functions render each format (a listing of claims, a table of rows). Modules are
 # imported on demand: a piped `show` should not pay for rich's table module, nor csv for json.
 _FORMATTERS = {

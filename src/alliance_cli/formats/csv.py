@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..model import Claim
-from .view import Listing, Rows, number
+from .view import Listing, Rows, number, scalar
 
 CLAIM_COLUMNS = (
     "id", "date", "end", "kind", "parties", "statement", "status", "asserted_by", "denied_by",
@@ -52,16 +52,8 @@ def write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([neutralize(h) for h in header])
     for row in rows:
-        writer.writerow([neutralize(_cell(v)) for v in row])
+        writer.writerow([neutralize(scalar(v)) for v in row])
     return buf.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 def listing(view: Listing) -> str:

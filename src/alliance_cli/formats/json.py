@@ -36,6 +36,8 @@ def listing(view: Listing) -> str:
 
 
 def rows(view: Rows) -> str:
+    if view.document is not None:
+        return _dumps(view.document, indent=2) + "\n"
     return _dumps({view.key: [dict(zip(view.columns, row)) for row in view.rows]}, indent=2) + "\n"
 
 
@@ -44,4 +46,6 @@ def listing_lines(view: Listing) -> str:
 
 
 def rows_lines(view: Rows) -> str:
+    if view.document is not None:
+        return _dumps(view.document) + "\n"
     return "".join(_dumps(dict(zip(view.columns, row))) + "\n" for row in view.rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .view import Listing, Rows, source_line, status_text, visible, when
+from .view import Listing, Rows, scalar, source_line, status_text, visible, when
 
 # What a Markdown renderer would act on inside a line of text: emphasis, code, links and images,
 # raw HTML and entities, math, strikethrough, and the pipe that ends a table cell. CommonMark
@@ -15,7 +15,7 @@ _INLINE = re.compile(r"([\\`*_\[\]<>&~$|])")
 def _cell(text: object) -> str:
     # Data is shown, never rendered: escape what Markdown would act on, keep controls visible,
     # and turn a newline (which would end the table row) into <br>.
-    return _INLINE.sub(r"\\\1", visible("" if text is None else str(text))).replace("\n", "<br>")
+    return _INLINE.sub(r"\\\1", visible(str(scalar(text)))).replace("\n", "<br>")
 
 
 def listing(view: Listing) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .view import Listing, Rows, one_line, quantity_text, status_text, treaty_text, when
+from .view import Listing, Rows, one_line, scalar, quantity_text, status_text, treaty_text, when
 
 
 def _line(*fields: object) -> str:
-    return "\t".join(one_line("" if f is None else str(f)) for f in fields) + "\n"
+    return "\t".join(one_line(str(scalar(f))) for f in fields) + "\n"
 
 
 def listing(view: Listing) -> str:

@@ -1,25 +1,136 @@
-"""Rich tables for a terminal. Data is always wrapped in Text, so markup in it stays literal."""
+"""Rich renderables for a terminal: tables that fit its width, or one block per record where they do not.
+
+Data is always wrapped in Text, so markup in it stays literal. Nothing is ever dropped or cut: no
+column is left out or ellipsized, and a word (a claim id, a citation mark) is never broken across
+lines. Whether a table's columns fit is decided in one place, `fit()`, when the console renders it.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 from rich import box
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from ..model import Claim
 from ..query import Figures
-from .view import Listing, Rows, figures_listing, quantity_text, source_line, status_text, treaty_text, visible, when
+from ..words import counted
+from .view import Listing, Rows, figures_listing, quantity_text, scalar, source_line, status_text, treaty_text, visible, when
 
 STATUS_STYLE = {"reported": "green", "alleged": "yellow", "denied": "red", "disputed": "magenta"}
+# Between two columns: a cell of padding either side of a one-cell rule (SIMPLE_HEAD, no outer edge).
+GAP = 3
+BAR_WIDTH = 40  # the longest bar of a chart
+BAR_MIN = 10  # a bar any shorter would not show the proportions: below it, each figure is stacked
 
 
-def _t(text: object, style: str = "") -> Text:
-    return Text(visible(str(text)), style=style)
+def _t(text: object, style: str = "", no_wrap: bool = False) -> Text:
+    return Text(visible(str(text)), style=style, no_wrap=no_wrap)
 
 
-def _highlighter(view: Listing):
+@dataclass(frozen=True)
+class Wrapped:
+    """Text wrapped at spaces to the console's width and never inside a word: a word wider than the
+    line (a 46-character id at 40 columns) is printed whole for the terminal to wrap, so that a
+    double-click still copies all of it. (rich would fold it into pieces.)"""
+
+    text: Text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        for paragraph in self.text.split("\n", allow_blank=True):
+            plain, breaks, start = paragraph.plain, [], 0
+            for word in re.finditer(r"[^ ]+", plain):  # breaks at spaces only: "1\u00a0source" stays together
+                if word.start() > start and cell_len(plain[start:word.end()]) > width:
+                    breaks.append(word.start())
+                    start = word.start()
+            for line in paragraph.divide(breaks):
+                line.rstrip()
+                line.no_wrap, line.overflow = True, "ignore"
+                yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
+
+
+def measure(console: Console, cells: Sequence[RenderableType]) -> tuple[int, int]:
+    """The narrowest a column of cells can be without breaking a word, and the widest it would use."""
+    options = console.options.update_width(1 << 20)  # the text itself, not as clipped to the console
+    sizes = [Measurement.get(console, options, cell) for cell in cells]
+    # A cell that must not wrap (a date, a figure) needs all of its width.
+    lows = [m.maximum if isinstance(c, Text) and c.no_wrap else m.minimum for c, m in zip(cells, sizes)]
+    return max(lows), max(m.maximum for m in sizes)
+
+
+def fit(width: int, ranges: Sequence[tuple[int, int]]) -> list[int] | None:
+    """Widths for columns, given the (narrowest, widest) of each, that fit `width`; None if they cannot.
+
+    Each column gets at least its narrowest and at most its widest; the room in between is shared in
+    proportion to what each column could still use, as CSS's automatic table layout does. This is
+    the one place that decides whether a table fits or its records are stacked instead.
+    """
+    room = width - GAP * (len(ranges) - 1)
+    least, most = sum(lo for lo, _ in ranges), sum(hi for _, hi in ranges)
+    if least > room:
+        return None
+    if most <= room:
+        return [hi for _, hi in ranges]
+    wants = [hi - lo for lo, hi in ranges]
+    spare = room - least
+    widths = [lo + spare * want // (most - least) for (lo, _), want in zip(ranges, wants)]
+    for i in sorted(range(len(widths)), key=lambda i: -wants[i])[: room - sum(widths)]:
+        widths[i] += 1  # what rounding down left over goes to the columns that want most
+    return widths
+
+
+def _table(headers: Sequence[str], widths: Sequence[int], title: str | None = None, show_header: bool = True,
+           justify: Sequence[str] = ()) -> Table:
+    """A table with exactly these column widths (from `fit`), so rich has nothing left to squeeze."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), show_header=show_header,
+                  title=_t(title, "bold") if title else None, title_justify="left")
+    for i, (header, width) in enumerate(zip(headers, widths)):
+        table.add_column(header, width=width, overflow="fold",  # never needed: no word is wider than its column
+                         justify=justify[i] if i < len(justify) else "left")  # type: ignore[arg-type]
+    return table
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Rows under headers, drawn as a table when the columns fit the console, else stacked by `stack`."""
+
+    headers: tuple[str, ...]
+    groups: list[tuple[str | None, list[tuple[Text, ...]]]]  # a heading (or None) and its rows
+    stack: Callable[[tuple[Text, ...]], list[Text]]  # one row as a block of lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        columns = [[_t(h), *(row[i] for _, rows in self.groups for row in rows)] for i, h in enumerate(self.headers)]
+        widths = fit(options.max_width, [measure(console, cells) for cells in columns])
+        for heading, rows in self.groups:
+            if widths is not None:
+                table = _table(self.headers, widths, heading)
+                for row in rows:
+                    table.add_row(*row)
+                yield table
+                yield Text("")
+                continue
+            if heading:
+                title = _t(heading, "bold")
+                yield Wrapped(title)
+                yield Text("─" * min(title.cell_len, options.max_width))  # a heading, not the first block's date
+            for row in rows:
+                yield from (Wrapped(line) for line in self.stack(row))
+                yield Text("")
+
+
+def _highlighter(view: Listing) -> Callable[[Text], Text]:
     """Styles the words a search matched in a Text (styling only: the text itself is untouched)."""
-    if not view.search:
+    if view.search is None:
         return lambda text: text
     from ..search import Highlighter
 
@@ -37,52 +148,58 @@ MATCH_STYLE = "bold reverse"
 
 
 def listing(view: Listing) -> list[RenderableType]:
-    ds = view.dataset
-    hl = _highlighter(view)
     out: list[RenderableType] = []
     if view.title:
-        out.append(_t(view.title, "bold"))
+        out.append(Wrapped(_t(view.title, "bold")))
     if view.subtitle:
-        out.append(_t(view.subtitle, "dim"))
-    marks = view.marks()
+        out.append(Wrapped(_t(view.subtitle, "dim")))
     if not view.claims:
         out.append(_t("no claims match", "dim"))
         return out
-    for heading, claims in view.groups():
-        table = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=False, pad_edge=False,
-                      title=_t(heading, "bold") if heading else None, title_justify="left")
-        table.add_column("Date", no_wrap=True)
-        table.add_column("Kind", max_width=13)
-        table.add_column("Statement", ratio=1, min_width=30, overflow="fold")
-        table.add_column("Status", max_width=22)
-        table.add_column("Sources", max_width=12, overflow="fold")
-        for claim in claims:
-            statement = _t(claim.statement)
-            for extra in (quantity_text(claim), treaty_text(claim)):
-                if extra:
-                    statement.append("\n").append(_t(extra, "cyan"))
-            hl(statement)
-            # Related claims already sit next to this one; `alliance claim ID` lists them by id.
-            statement.append("\n").append(_t(claim.id, "dim"))
-            sources = len({c.source for c in claim.citations})
-            cites = marks[claim.id]
-            table.add_row(
-                _t(when(claim)),
-                _t(claim.kind.replace("-", " ")),  # "military cooperation" can wrap; plain keeps the id
-                statement,
-                hl(_t(status_text(ds, claim), STATUS_STYLE.get(claim.status, ""))),
-                Text.assemble(_t(cites), "\n", _t(f"{sources} source{'s' * (sources != 1)}", "dim")),
-            )
-        out.append(table)
+    marks = view.marks()
+    hl = _highlighter(view)
+    groups = [(heading, [_claim_cells(view, claim, marks[claim.id], hl) for claim in claims])
+              for heading, claims in view.groups()]
+    out.append(Text(""))
+    out.append(Fitted(("Date", "Kind", "Statement", "Status", "Sources"), groups, _claim_block))
     out.append(_citations(view, hl))
     return out
 
 
-def _citations(view: Listing, hl=lambda text: text) -> RenderableType:
+def _claim_cells(view: Listing, claim: Claim, marks: str, hl: Callable[[Text], Text]) -> tuple[Text, ...]:
+    statement = _t(claim.statement)
+    for extra in (quantity_text(claim), treaty_text(claim)):
+        if extra:
+            statement.append("\n").append(_t(extra, "cyan"))
+    hl(statement)
+    # Related claims already sit next to this one; `alliance claim ID` lists them by id.
+    statement.append("\n").append(_t(claim.id, "dim"))
+    sources = len({c.source for c in claim.citations})
+    return (
+        _t(when(claim)),
+        _t(claim.kind.replace("-", " ")),  # "military cooperation" can wrap; plain keeps the id
+        statement,
+        hl(_t(status_text(view.dataset, claim), STATUS_STYLE.get(claim.status, ""))),
+        Text.assemble(_t(marks), "\n", _t(counted(sources, "source"), "dim"), no_wrap=True),
+    )
+
+
+def _claim_block(cells: tuple[Text, ...]) -> list[Text]:
+    """One claim where the table does not fit: date, kind, status and marks; the statement; the id."""
+    date, kind, statement, status, sources = cells
+    marks, count = sources.split("\n")
+    count.plain = count.plain.replace(" ", "\u00a0")  # same length: its style stays where it was
+    head = Text(" · ").join([date, kind, status, Text.assemble(marks, " ", count)])
+    *body, claim_id = statement.split("\n")
+    return [head, *body, claim_id]
+
+
+def _citations(view: Listing, hl: Callable[[Text], Text] = lambda text: text) -> RenderableType:
     ds = view.dataset
     table = Table(box=None, show_header=False, pad_edge=False, title=_t("Citations", "bold"), title_justify="left")
     table.add_column(no_wrap=True, style="bold")
-    table.add_column(ratio=1)
+    # A word wider than the column (a long URL in a note) is folded onto the next line, never ellipsized.
+    table.add_column(ratio=1, overflow="fold")
     for n, claim, cit in view.numbered_citations():
         body = _t(source_line(ds.sources[cit.source]))
         body.append("\n").append(_t(f"“{cit.quote}”", "italic"))
@@ -93,16 +210,18 @@ def _citations(view: Listing, hl=lambda text: text) -> RenderableType:
 
 
 def rows(view: Rows) -> list[RenderableType]:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=_t(view.title, "bold") if view.title else None,
-                  title_justify="left")
-    for col in view.columns:
-        table.add_column(col, overflow="fold")
-    for row in view.rows:
-        table.add_row(*(_t("" if v is None else v) for v in row))
-    return [Group(table)]
+    cells = [tuple(_t(scalar(v)) for v in row) for row in view.rows]
+    columns = view.columns
 
+    def stack(row: tuple[Text, ...]) -> list[Text]:
+        # The first field (an id, a name) on its own line, then the others, by name when there are several.
+        first = row[0].copy()
+        first.stylize("bold")
+        if len(row) == 2:
+            return [first, row[1]]
+        return [first, *(Text.assemble(f"{c}: ", v) for c, v in zip(columns[1:], row[1:]) if v.plain)]
 
-BAR_WIDTH = 40
+    return [Fitted(view.columns, [(view.title, cells)], stack)]
 
 
 def figures(view: Figures) -> list[RenderableType]:
@@ -113,19 +232,41 @@ def figures(view: Figures) -> list[RenderableType]:
     marks = listing.marks()
     out: list[RenderableType] = []
     for s in view.series:
-        table = Table(box=None, pad_edge=False, show_header=False, title=_t(f"{s.name} ({s.unit})", "bold"),
-                      title_justify="left")
-        table.add_column(no_wrap=True, min_width=10)
-        table.add_column(no_wrap=True, max_width=BAR_WIDTH)
-        table.add_column(no_wrap=True, justify="right", min_width=len(max((quantity_text(c) for c in s.claims), key=len)))
-        table.add_column(ratio=1)
-        top = max(c.quantity.amount for c in s.claims) or 1
-        for c in s.claims:
-            amount = c.quantity.amount
-            bar = "█" * max(1, round(BAR_WIDTH * amount / top)) if amount else ""
-            status = "" if c.status == "reported" else f" {status_text(view.dataset, c)}"
-            table.add_row(_t(when(c)), _t(bar, "cyan"), _t(quantity_text(c)), _t(f"{marks[c.id]}{status}"))
-        out.append(table)
+        out.append(Wrapped(_t(f"{s.name} ({s.unit})", "bold")))
+        out.append(_Chart([(c, marks[c.id], status_text(view.dataset, c)) for c in s.claims]))
         out.append(Text(""))
     out.append(_citations(listing))
     return out
+
+
+@dataclass(frozen=True)
+class _Chart:
+    """One series as bars: date, bar, figure, marks and status in columns when they fit, else stacked."""
+
+    figures: list[tuple[Claim, str, str]]  # a claim, its marks, its status text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rows = []
+        for claim, marks, status in self.figures:
+            note = marks if claim.status == "reported" else f"{marks} {status}"
+            rows.append((_t(when(claim), no_wrap=True), _t(quantity_text(claim), no_wrap=True), _t(note)))
+        dates, amounts, notes = zip(*rows)
+        widths = fit(options.max_width, [measure(console, dates), (BAR_MIN, BAR_WIDTH), measure(console, amounts),
+                                         measure(console, notes)])
+        top = max(c.quantity.amount for c, _, _ in self.figures if c.quantity) or 1
+
+        def bar(claim: Claim, width: int) -> Text:
+            amount = claim.quantity.amount if claim.quantity else 0
+            return _t("█" * max(1, round(width * amount / top)) if amount else "", "cyan")
+
+        if widths is None:
+            for (claim, _, _), (date, amount, note) in zip(self.figures, rows):
+                yield Wrapped(Text("  ").join([date, amount, note]))
+                yield bar(claim, min(BAR_WIDTH, options.max_width))
+            return
+        table = _table(("",) * 4, widths, show_header=False, justify=("left", "left", "right", "left"))
+        for (claim, _, _), (date, amount, note) in zip(self.figures, rows):
+            table.add_row(date, bar(claim, widths[1]), amount, note)
+        yield table
+
+

@@ -86,6 +86,29 @@ class Rows:
     rows: list[tuple[Any, ...]]
     title: str | None = None
     key: str = "rows"  # the JSON member that holds the records
+    # JSON of the whole view, when its rows are a reading of structured values (`about`): numbers
+    # and objects, not the text the rows show.
+    document: dict[str, Any] | None = None
+
+
+def scalar(value: Any) -> Any:
+    """A field as every text format writes it: nothing for None, `true`/`false` for a boolean
+    (never Python's `True`), anything else as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def reading(value: Any) -> str:
+    """A structured value as one line of text: `95 (diplomacy 20, trade 6)`, `reported 90, alleged 4`."""
+    if isinstance(value, dict):
+        if "total" in value:
+            details = "; ".join(reading(v) for k, v in value.items() if k != "total")
+            return f"{value['total']} ({details})" if details else str(value["total"])
+        return ", ".join(f"{k} {reading(v)}" for k, v in value.items())
+    return str(scalar(value))
 
 
 def number(x: float | None) -> float | int | None:
