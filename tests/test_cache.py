@@ -339,5 +339,6 @@ def test_many_filters_over_a_generated_dataset_give_the_same_claims_from_the_cac
             year=rng.choice([None, None, 1999, 2024]),
         )
         assert filters.apply(from_cache) == filters.apply(from_files), filters
+        assert filters.undated_left_out(from_cache) == filters.undated_left_out(from_files), filters
     for entity in from_files.entities.values():
         assert claims_about(from_cache, entity) == claims_about(from_files, entity)

@@ -57,7 +57,7 @@ def test_head_closes_the_pipe_quietly(mini_facts):
 def test_completion_candidates_for_entities_kinds_sources_and_claims():
     env = {"_ALLIANCE_COMPLETE": "complete_bash", "COMP_CWORD": "2"}
     cases = {
-        "alliance show bo": "borduria\n",
+        "alliance show bo": "Bordurian\\ Republic\nborduria\n",
         "alliance claims --kind tr": "trade\ntreaty\ntroops\n",
         "alliance source al": "alpha-report\n",
         "alliance claim borduria-tr": "borduria-trade-2021\nborduria-trade-2023\nborduria-troops-2000\nborduria-troops-500\n",

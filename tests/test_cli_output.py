@@ -223,8 +223,8 @@ def test_the_installed_alliance_command_is_guarded_too():
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="this system has no /dev/full")
 def test_shell_completion_into_a_full_disk_exits_1():
-    env = {**os.environ, "_ALLIANCE_COMPLETE": "complete_bash", "COMP_WORDS": "alliance show bo", "COMP_CWORD": "2"}
-    assert alliance(env=env).stdout == b"borduria\n"  # completion indeed, not help
+    env = {**os.environ, "_ALLIANCE_COMPLETE": "complete_bash", "COMP_WORDS": "alliance show syl", "COMP_CWORD": "2"}
+    assert alliance(env=env).stdout == b"syldavia\n"  # completion indeed, not help
     with open("/dev/full", "wb") as full:
         proc = subprocess.run([*ALLIANCE], stdout=full, stderr=subprocess.PIPE, env=env, timeout=60)
     assert (proc.returncode, proc.stderr) == (1, b"error: cannot write to standard output: No space left on device\n")

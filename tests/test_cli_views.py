@@ -60,8 +60,9 @@ def test_source_unknown_suggests(run):
 def test_claim_shows_all_fields_then_related(run):
     result = run("claim", "borduria-troops-500", "-f", "json")
     doc = json.loads(result.stdout)
-    assert [c["id"] for c in doc["claims"]] == ["borduria-troops-500", "borduria-troops-2000"]
-    assert doc["claims"][0] == {
+    assert [k for k in doc if k in ("claim", "related", "claims")] == ["claim", "related"]
+    assert [c["id"] for c in doc["related"]] == ["borduria-troops-2000"]
+    assert doc["claim"] == {
         "id": "borduria-troops-500", "kind": "troops", "parties": ["ruritania", "borduria"],
         "statement": "Syldavian intelligence says about 500 troops were sent.",
         "citations": [{"source": "beta-bulletin",

@@ -95,26 +95,30 @@ class Data:
         contested: bool = False,
         single_source: bool = False,
         sort: str | None = "date",
+        reverse: bool = False,
         limit: int | None = None,
     ) -> Claims:
         """Claims matching every given filter, as `alliance claims` lists them: in date order (undated
-        last, ties by id), or with `sort=None` in the order of the facts files; at most `limit`.
+        last, ties by id), by `sort` ("date", "kind", "status", "sources" or "id", as `--sort`), or with
+        `sort=None` in the order of the facts files; `reverse` turns the order round (undated claims
+        stay last); at most `limit`, after sorting.
 
         `party` (all of several) and `kind` (any of several) take a name or a list; names are
         resolved as on the command line. Dates are partial ISO dates matched by overlap; `year` is a
         whole year; `search` is a query in the language of `alliance search`. A value the dataset does
         not have raises NotFoundError; a malformed one UsageError.
         """
-        filters = self._filters(party, kind, status, source, since, until, year, search, contested, single_source)
-        if sort == "date":
-            chosen = filters.in_date_order(self.dataset, limit)  # reads only the claims it returns
-        elif sort is None:
-            chosen = filters.apply(self.dataset)[:limit]
-        else:
-            from .errors import UsageError
+        from .query import sort_claims
 
-            raise UsageError(f"sort: cannot sort by {sort!r} (choose 'date', or None for file order)")
-        return Claims(chosen, self)
+        filters = self._filters(party, kind, status, source, since, until, year, search, contested, single_source)
+        if sort == "date" and not reverse:
+            return Claims(filters.in_date_order(self.dataset, limit), self)  # reads only the claims it returns
+        chosen = filters.apply(self.dataset)
+        if sort is not None:
+            chosen = sort_claims(chosen, sort, reverse)
+        elif reverse:
+            chosen.reverse()
+        return Claims(chosen if limit is None else chosen[:limit], self)
 
     def search(
         self,
@@ -156,8 +160,14 @@ class Data:
         filters = self._filters(party, kind, status, source, since, until, year, search, contested, single_source)
         return filters.count(self.dataset, by)
 
-    def _filters(self, party: Any, kind: Any, status: str | None, source: str | None, since: str | None,
-                 until: str | None, year: int | None, search: str | None, contested: bool, single_source: bool) -> Any:
+    def undated_left_out(self, **filters: Any) -> int:
+        """How many undated claims the date filters among `filters` (those of `claims`) leave out."""
+        return self._filters(**filters).undated_left_out(self.dataset)
+
+    def _filters(self, party: str | Iterable[str] | None = None, kind: str | Iterable[str] | None = None,
+                 status: str | None = None, source: str | None = None, since: str | None = None,
+                 until: str | None = None, year: int | None = None, search: str | None = None,
+                 contested: bool = False, single_source: bool = False) -> Any:
         from .query import make_filters
 
         return make_filters(

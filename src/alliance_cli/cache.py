@@ -245,14 +245,17 @@ class IndexedClaims(Sequence[Claim]):
         assert self._all is not None
         return self._all
 
-    def narrow(self, parties: Sequence[str], kinds: Sequence[str], since: str | None, until: str | None) -> Sequence[Claim]:
+    def narrow(self, parties: Sequence[str], kinds: Sequence[str], since: str | None, until: str | None,
+               undated: bool = False) -> Sequence[Claim]:
         """Claims, in file order, that have all `parties`, one of `kinds` and a date span meeting since..until.
 
         Empty arguments do not narrow. Callers still apply their own filters: this only saves reading.
         """
-        if self._all is not None or not (parties or kinds or since or until):
+        if self._all is not None or not (parties or kinds or since or until or undated):
             return self.everything()
         where, params = Selection(tuple(parties), tuple(kinds), since=since, until=until).where()
+        if undated:
+            where += (" AND " if where else " WHERE ") + "first IS NULL"
         found = self._select(f"SELECT data FROM claim_data WHERE pos IN (SELECT pos FROM claims{where}) ORDER BY pos",
                              params)
         return self.everything() if found is None else found

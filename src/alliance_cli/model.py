@@ -76,6 +76,7 @@ SourceKind = Literal["article", "blog-post", "essay", "slideshow", "podcast", "r
 
 CLAIM_KINDS: tuple[str, ...] = get_args(ClaimKind)
 STATUSES: tuple[str, ...] = get_args(Status)
+ENTITY_KINDS: tuple[str, ...] = get_args(EntityKind)
 CONTESTED: frozenset[str] = frozenset({"alleged", "denied", "disputed"})
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -261,15 +262,17 @@ class Dataset:
     info: DatasetInfo | None = None  # from dataset.yaml, which a facts directory may leave out
 
     def candidates(
-        self, parties: Sequence[str] = (), kinds: Sequence[str] = (), since: str | None = None, until: str | None = None
+        self, parties: Sequence[str] = (), kinds: Sequence[str] = (), since: str | None = None, until: str | None = None,
+        undated: bool = False,
     ) -> Sequence[Claim]:
         """Claims, in file order, that may name all `parties`, be of one of `kinds` and have a date span
-        reaching since..until (ISO days): all claims, or only those when the cache's index can tell.
+        reaching since..until (ISO days), or, with `undated`, no date: all claims, or only those when the
+        cache's index can tell.
 
         A superset: callers still apply their filters; this only spares reading claims that cannot match.
         """
         narrow = getattr(self.claims, "narrow", None)
-        return self.claims if narrow is None else narrow(parties, kinds, since, until)
+        return self.claims if narrow is None else narrow(parties, kinds, since, until, undated)
 
     @classmethod
     def of(

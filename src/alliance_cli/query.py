@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,24 +15,113 @@ from .model import CONTESTED, Claim, Dataset, Entity, Source, date_span, entity_
 
 
 def find_entity(dataset: Dataset, name: str) -> Entity:
-    """The entity a user means by id, name, alias or ISO code, case-insensitively."""
+    """The entity a user means by id, name, alias or ISO code, case-insensitively.
+
+    A name that is no entity gets a suggestion only when one is close, and, when claims still
+    mention it in their text, how many and the command that lists them.
+    """
     index = {name_key(n): e for e in dataset.entities.values() for n in entity_names(e)}
     entity = index.get(name_key(name))
     if entity is None:
-        hint = suggest(name, (e.id for e in dataset.entities.values()))
-        if not hint:
-            names = {n.casefold(): e.id for e in dataset.entities.values() for n in entity_names(e)}
-            import difflib
-
-            close = difflib.get_close_matches(name.casefold(), list(names), n=1, cutoff=0.75)
-            hint = f"; did you mean {names[close[0]]!r}?" if close else ""
-        raise NotFoundError(f"no entity {name!r}{hint}")
+        raise NotFoundError(f"no entity {name!r}{_entity_hint(dataset, name, index)}")
     return entity
 
 
-def order_with_related(claims: list[Claim]) -> list[Claim]:
-    """Date order, but each claim's related claims follow it directly, so differing figures sit together."""
-    ordered = sorted(claims, key=sort_key)
+def _entity_hint(dataset: Dataset, name: str, index: dict[str, Entity]) -> str:
+    from .errors import closest
+
+    key = name_key(name)
+    # "nkorea" or "n korea" for North Korea: every word but the last cut to its initial.
+    short = {_initials(n): e for n, e in index.items() if " " in n}
+    meant = short.get(key.replace(" ", "")) or index.get(closest(key, index) or "")
+    hint = f"; did you mean {meant.id!r}?" if meant else ""
+    try:
+        mentioned = mentions(dataset, name) if name.strip() else []
+    except UsageError:  # a name that is no search query ("-", "OR"): no hint, and still exit 3
+        mentioned = []
+    written = as_written(mentioned, name)
+    if written is not None:  # said in the text of a claim, not only part of a name or id
+        n = len(mentioned)
+        import shlex
+
+        hint += (f"{' ' if hint else '; '}{n} claim{'s' * (n != 1)} mention{'s' * (n == 1)} "
+                 f"{written!r}: alliance claims -s {shlex.quote(name.casefold())}")
+    return hint
+
+
+def _initials(key: str) -> str:
+    *first, last = key.split()
+    return "".join(w[0] for w in first) + last
+
+
+def mentions(dataset: Dataset, word: str) -> list[Claim]:
+    """The claims that mention `word`: exactly those `alliance claims -s WORD` lists, so that a hint
+    naming that command tells the truth."""
+    return Filters(search=word).apply(dataset)
+
+
+def as_written(claims: Iterable[Claim], word: str) -> str | None:
+    """`word` as the claims' text first writes it ("Ukraine" for "ukraine"), a whole word if it can be;
+    None when no statement, quote or note holds it."""
+    import re
+
+    texts = [t for c in claims for t in (c.statement, *(cit.quote for cit in c.citations),
+                                          *(cit.note for cit in c.citations if cit.note))]
+    for pattern in (rf"(?<!\w){re.escape(word.strip())}(?!\w)", re.escape(word.strip())):
+        for text in texts:
+            m = re.search(pattern, text, re.IGNORECASE)
+            if m:
+                return m.group()
+    return None
+
+
+def entity_claim_counts(dataset: Dataset) -> dict[str, int]:
+    """For each entity id, how many claims name it as a party, an asserter or a denier (each claim once)."""
+    counts = dict.fromkeys(dataset.entities, 0)
+    for c in dataset.claims:
+        for eid in {*c.parties, *c.asserted_by, *c.denied_by}:
+            counts[eid] = counts.get(eid, 0) + 1
+    return counts
+
+
+SORTS = ("date", "kind", "status", "sources", "id")
+
+
+def sort_claims(claims: Iterable[Claim], by: str = "date", reverse: bool = False) -> list[Claim]:
+    """Claims ordered by date (undated last), kind, status (reported, alleged, denied, disputed),
+    sources (most distinct sources first) or id; ties in date order. `reverse` turns the order
+    round, except that undated claims stay last ("newest first" still ends with the undated)."""
+    from .model import STATUSES
+
+    by = choice("--sort", by, SORTS)
+    primary = {
+        "date": lambda c: 0,
+        "kind": lambda c: c.kind,
+        "status": lambda c: STATUSES.index(c.status),
+        "sources": lambda c: -len({cit.source for cit in c.citations}),
+        "id": lambda c: c.id,
+    }[by]
+    ordered = sorted(claims, key=lambda c: (primary(c), sort_key(c)))
+    if not reverse:
+        return ordered
+    if by == "date":
+        return [c for c in reversed(ordered) if c.date] + [c for c in ordered if not c.date]
+    return ordered[::-1]
+
+
+def choice(option: str, value: str, choices: Iterable[str], what: str = "unknown value") -> str:
+    """A value from a fixed vocabulary, matched case-insensitively; anything else is a usage error."""
+    choices = tuple(choices)
+    if value.casefold() in choices:
+        return value.casefold()
+    raise UsageError(f"{option}: {what} {value!r}{suggest(value, choices)} (choose {', '.join(choices)})")
+
+
+def order_with_related(claims: list[Claim], by: str = "date", reverse: bool = False) -> list[Claim]:
+    """Claims in the chosen order, but each claim's related claims follow it directly, so differing
+    figures sit together: a group takes the place of its first claim, its members in the same order."""
+    ordered = sort_claims(claims, by, reverse)
+    position = {c.id: i for i, c in enumerate(ordered)}
     present = {c.id: c for c in ordered}
     placed: set[str] = set()
     out: list[Claim] = []
@@ -47,7 +137,7 @@ def order_with_related(claims: list[Claim]) -> list[Claim]:
                     placed.add(rid)
                     group.append(present[rid])
             i += 1
-        out.extend([group[0], *sorted(group[1:], key=sort_key)])
+        out.extend([group[0], *sorted(group[1:], key=lambda c: position[c.id])])
     return out
 
 
@@ -137,7 +227,7 @@ class Filters:
 
     def count(self, dataset: Dataset, facet: str) -> list[tuple[str, int]]:
         """The matching claims counted per value of one facet, as `count_by` counts them."""
-        _check_facet(facet)
+        facet = choice("--count-by", facet, COUNT_BY, "cannot count by")
         if self._in_sql(dataset):
             return _ordered_counts(dict(self._index(dataset).count(self.selection(), facet)), facet)
         return count_by(self.apply(dataset), facet)
@@ -171,6 +261,13 @@ class Filters:
             search.require_fts5()
         return index(dataset)
 
+    def undated_left_out(self, dataset: Dataset) -> int:
+        """How many undated claims a date filter leaves out that every other filter would keep."""
+        if not (self.since or self.until or self.year is not None):
+            return 0
+        undated = [c for c in dataset.candidates(self.parties, self.kinds, undated=True) if c.date is None]
+        return len(dataclasses.replace(self, since=None, until=None, year=None).apply(dataset, undated))
+
 
 def make_filters(
     dataset: Dataset,
@@ -189,24 +286,33 @@ def make_filters(
     """Filters from what a user typed: names resolved to ids, every value checked, typos suggested."""
     from .model import CLAIM_KINDS, STATUSES, parse_partial_date
 
-    for kind in kinds:
-        if kind not in CLAIM_KINDS:
-            raise UsageError(f"--kind: unknown kind {kind!r}{suggest(kind, CLAIM_KINDS)} (kinds: {', '.join(CLAIM_KINDS)})")
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"--status: unknown status {status!r}{suggest(status, STATUSES)} (statuses: {', '.join(STATUSES)})")
+    kinds = tuple(choice("--kind", kind, CLAIM_KINDS, "unknown kind") for kind in kinds)
+    if status is not None:
+        status = choice("--status", status, STATUSES, "unknown status")
     if source is not None:
         source = find_source(dataset, source).id
+    spans = {}
     for option, value in (("--since", since), ("--until", until)):
         if value is not None:
             try:
                 parse_partial_date(value)
             except ValueError as e:
                 raise UsageError(f"{option}: {e}") from None
-    if year is not None and not 1 <= year <= 9999:
-        raise UsageError(f"--year: {year} is not a year")
+            spans[option] = date_span(value)
+    if year is not None:
+        if 10 <= year <= 99:
+            raise UsageError(f"--year {year}: write the full year, e.g. {2000 + year if year < 50 else 1900 + year}")
+        if not 1000 <= year <= 9999:
+            raise UsageError(f"--year {year}: not a year; write four digits, e.g. 2024")
+        spans["--year"] = (f"{year:04d}-01-01", f"{year:04d}-12-31")
+    # A window that closes before it opens matches nothing by construction: say so, not an empty list.
+    for a, b in (("--since", "--until"), ("--since", "--year"), ("--year", "--until")):
+        if a in spans and b in spans and spans[a][0] > spans[b][1]:
+            given = {"--since": since, "--until": until, "--year": year}
+            raise UsageError(f"{a} {given[a]} is later than {b} {given[b]}: no date can match both")
     return Filters(
         parties=tuple(find_entity(dataset, p).id for p in parties),
-        kinds=tuple(kinds),
+        kinds=kinds,
         status=status,
         source=source,
         since=since,
@@ -219,14 +325,14 @@ def make_filters(
 
 
 def find_source(dataset: Dataset, source_id: str) -> Source:
-    source = dataset.sources.get(source_id)
+    source = dataset.sources.get(source_id.casefold())  # ids are lowercase slugs
     if source is None:
         raise NotFoundError(f"no source {source_id!r}{suggest(source_id, dataset.sources)}")
     return source
 
 
 def find_claim(dataset: Dataset, claim_id: str) -> Claim:
-    claim = dataset.claims_by_id.get(claim_id)
+    claim = dataset.claims_by_id.get(claim_id.casefold())  # ids are lowercase slugs
     if claim is None:
         raise NotFoundError(f"no claim {claim_id!r}{suggest(claim_id, dataset.claims_by_id)}")
     return claim
@@ -237,7 +343,7 @@ COUNT_BY = ("kind", "party", "status", "source", "year")
 
 def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
     """Claims counted per value of one facet, most first (ties alphabetical); years in order."""
-    _check_facet(facet)
+    facet = choice("--count-by", facet, COUNT_BY, "cannot count by")
     keys = {
         "kind": lambda c: [c.kind],
         "status": lambda c: [c.status],
@@ -250,12 +356,6 @@ def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
         for key in keys(c):
             counts[key] = counts.get(key, 0) + 1
     return _ordered_counts(counts, facet)
-
-
-def _check_facet(facet: str) -> None:
-    if facet not in COUNT_BY:
-        raise UsageError(f"--count-by: cannot count by {facet!r}{suggest(facet, COUNT_BY) if facet else ''} "
-                         f"(choose {', '.join(COUNT_BY)})")
 
 
 def _ordered_counts(counts: dict[str, int], facet: str) -> list[tuple[str, int]]:

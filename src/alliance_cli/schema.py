@@ -41,8 +41,9 @@ _DATE_FIELDS = {"date", "end", "signed", "published"}
 def json_schema(kind: str) -> str:
     from pydantic import TypeAdapter
 
-    if kind not in FILES:
+    if kind.casefold() not in FILES:
         raise UsageError(f"no schema for {kind!r}; choose {', '.join(FILES)}")
+    kind = kind.casefold()
     schema = TypeAdapter(FILES[kind]).json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     for definition in schema.get("$defs", {}).values():

@@ -36,9 +36,10 @@ HELP_GROUPS = (
 )
 
 
-class _Commands(TyperGroup):
-    """The command list of `--help` in HELP_GROUPS' order and under its headings (plain text, as the
-    rest of the help is; Typer's own help panels need its rich help formatting)."""
+class _Group(TyperGroup):
+    """Lists commands in HELP_GROUPS' order and under its headings (plain text, as the rest of the help
+    is; Typer's own help panels need its rich help formatting), and accepts global options after the
+    command."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         named = [n for _, names in HELP_GROUPS for n in names if n in self.commands]
@@ -55,18 +56,65 @@ class _Commands(TyperGroup):
                 with formatter.section(heading):
                     formatter.write_dl(rows)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args[-1:] == ["--show-completion"]:
+            args = [*args, "auto"]  # the shell named by $SHELL; click has no option with an optional value
+        hoisted = hoist_global_options(args, self.commands)
+        if not ctx.resilient_parsing and hoisted[-1:] and GLOBAL_OPTIONS.get(hoisted[-1]):
+            # `show iran --facts`: say what is missing, not that `show` has no --facts option.
+            from typer._click.exceptions import UsageError as ClickUsageError
+
+            raise ClickUsageError(f"Option '{hoisted[-1]}' requires an argument.", ctx)
+        return super().parse_args(ctx, hoisted)
+
 
 def summary(doc: str | None) -> str:
     """A command's one-line summary for `--help`: the first paragraph of its docstring, in full."""
     return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
 
 
+# Options that belong to `alliance` itself, with how many values each takes. A user may give them
+# after the command too (`alliance show iran --no-color`): the group moves them in front of it
+# before parsing. A new global option is one entry here plus its declaration in main_options.
+GLOBAL_OPTIONS = {"--facts": 1, "--no-color": 0, "--no-cache": 0, "--no-pager": 0, "--debug": 0}
+
+
+GLOBAL_HELP = (f"Global options ({', '.join(o + ' DIR' * n for o, n in GLOBAL_OPTIONS.items())}) "
+               "work before or after the command; see alliance --help.")
+
+
+def hoist_global_options(args: list[str], commands: Any) -> list[str]:
+    """`show iran --no-color --facts D` as `--no-color --facts D show iran`; nothing after `--` moves."""
+    i = 0
+    while i < len(args) and args[i] not in commands and args[i] != "--":
+        i += GLOBAL_OPTIONS.get(args[i], 0) + 1  # skip a global option's value: `--facts show` names a folder
+    if i >= len(args) or args[i] == "--":
+        return args
+    before, after, moved = args[: i + 1], [], []
+    rest = args[i + 1:]
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if arg == "--":
+            after += rest[j:]
+            break
+        takes = GLOBAL_OPTIONS.get(arg, 0)  # `--facts=D` carries its value
+        value = rest[j + 1: j + 1 + takes]
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS and len(value) == takes and "--" not in value:  # else click says so
+            moved += rest[j: j + 1 + takes]
+            j += 1 + takes
+        else:
+            after.append(arg)
+            j += 1
+    return moved + before + after
+
+
 app = typer.Typer(
     name="alliance",
-    cls=_Commands,
+    cls=_Group,
     help=f"Cited, checkable claims about Russia's alliances and partnerships.\n\n{EXIT_CODES}",
     invoke_without_command=True,
-    add_completion=True,
+    add_completion=False,  # completion.py: our own --show-completion SHELL and completion classes
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -124,6 +172,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
 
         # The whole summary, never click's cut at the first full stop or at 45 characters.
         kwargs.setdefault("short_help", summary(fn.__doc__))
+        kwargs.setdefault("epilog", GLOBAL_HELP)
         app.command(*args, **kwargs)(run)
         return fn
 
@@ -157,6 +206,18 @@ def _quiet_broken_pipe() -> None:
     raise typer.Exit(0)
 
 
+def _show_completion(value: Optional[str]) -> None:
+    if value is not None:
+        from .completion import detect_shell, script
+
+        try:
+            typer.echo(script(detect_shell() if value == "auto" else value), nl=False)
+        except AllianceError as e:
+            _report(e)
+            raise typer.Exit(e.exit_code) from None
+        raise typer.Exit()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"alliance-cli {__version__}")
@@ -183,6 +244,12 @@ def main_options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    show_completion: Annotated[
+        Optional[str], typer.Option("--show-completion", callback=_show_completion, is_eager=True,
+                                    metavar="[bash|zsh|fish]", expose_value=False,
+                                    help="Print the completion script for a shell (default: $SHELL's), to source "
+                                         "from its start-up file.")
+    ] = None,
 ) -> None:
     """Cited, checkable claims about Russia's alliances and partnerships."""
     _state.no_cache, _state.no_pager = no_cache, no_pager
@@ -273,34 +340,56 @@ def write_stdout(text: str) -> None:
 # ---- completion ----------------------------------------------------------------------------
 
 
-def _complete_entities(incomplete: str) -> list[str]:
-    return _complete(lambda ds: [n for e in ds.entities.values() for n in (e.id, *e.aliases)], incomplete)
+# Each completer takes the click context, so that `--facts DIR` given earlier on the line is honoured,
+# and returns every candidate: completion.py matches them to what was typed, case-insensitively.
 
 
-def _complete_kinds(incomplete: str) -> list[str]:
+def _complete_entities(ctx: typer.Context) -> list[str]:
+    return _complete(ctx, lambda ds: [n for e in ds.entities.values() for n in (e.id, *e.aliases)])
+
+
+def _complete_sources(ctx: typer.Context) -> list[str]:
+    return _complete(ctx, lambda ds: list(ds.sources))
+
+
+def _complete_claims(ctx: typer.Context) -> list[str]:
+    return _complete(ctx, lambda ds: [c.id for c in ds.claims])
+
+
+def _complete_kinds() -> list[str]:
     from ..model import CLAIM_KINDS
 
-    return sorted(k for k in CLAIM_KINDS if k.startswith(incomplete))
+    return sorted(CLAIM_KINDS)
 
 
-def _complete_sources(incomplete: str) -> list[str]:
-    return _complete(lambda ds: list(ds.sources), incomplete)
+def _complete_statuses() -> list[str]:
+    from ..model import STATUSES
+
+    return list(STATUSES)
 
 
-def _complete_claims(incomplete: str) -> list[str]:
-    return _complete(lambda ds: [c.id for c in ds.claims], incomplete)
+def _complete_sorts() -> list[str]:
+    from ..query import SORTS
+
+    return list(SORTS)
 
 
-def _complete(names: Callable[[Any], list[str]], incomplete: str) -> list[str]:
+def _complete_count_by() -> list[str]:
+    from ..query import COUNT_BY
+
+    return list(COUNT_BY)
+
+
+def _complete(ctx: typer.Context, names: Callable[[Any], list[str]]) -> list[str]:
     # Completion must print nothing but candidates: a broken dataset simply completes nothing.
     try:
-        candidates = names(_dataset())
+        facts = ctx.find_root().params.get("facts")  # parsed leniently: may still be text
+        from ..cache import load
+        from ..store import resolve_facts_dir
+
+        return sorted(set(names(load(resolve_facts_dir(Path(facts) if facts else None), use_cache=not _state.no_cache))))
     except Exception:  # noqa: BLE001
         return []
-    low = incomplete.casefold()
-    return sorted({n for n in candidates if n.casefold().startswith(low)})
-
-
 
 
 # ---- filters shared by claims, timeline, treaties and export -------------------------------
@@ -322,7 +411,8 @@ KindOption = Annotated[
     typer.Option("--kind", "-k", help="Only claims of this kind (treaty, trade, troops, arms, ...); repeat for any of several.",
                  autocompletion=_complete_kinds),
 ]
-StatusOption = Annotated[Optional[str], typer.Option("--status", help="reported, alleged, denied or disputed.")]
+StatusOption = Annotated[Optional[str], typer.Option("--status", help="reported, alleged, denied or disputed.",
+                                                     autocompletion=_complete_statuses)]
 SourceOption = Annotated[
     Optional[str], typer.Option("--source", help="Only claims citing this source id.", autocompletion=_complete_sources)
 ]
@@ -342,26 +432,57 @@ LimitOption = Annotated[
 ]
 
 
+SORT_HELP = (
+    "Order by date (undated last), kind, status (reported, alleged, denied, disputed), sources (most "
+    "distinct sources first) or id; ties in date order."
+)
+SortOption = Annotated[
+    Optional[str], typer.Option("--sort", help=SORT_HELP, metavar="date|kind|status|sources|id",
+                                autocompletion=_complete_sorts)
+]
+ReverseOption = Annotated[
+    bool, typer.Option("--reverse", "-r", help="The order turned round (--sort date --reverse: newest first); "
+                                               "undated claims stay last.")
+]
+
+
 def _select(ds: Any, party=None, kind=None, status=None, source=None, since=None, until=None, year=None,
-            search=None, contested=False, single_source=False, *, sort: str | None = "date",
+            search=None, contested=False, single_source=False, *, sort: str | None = "date", reverse: bool = False,
             limit: int | None = None) -> list:
-    """The claims a listing shows, chosen by the Python API's own `Data.claims`, so the two cannot drift."""
+    """The claims a listing shows, chosen by the Python API's own `Data.claims`, so the two cannot drift.
+
+    A date filter that leaves out undated claims says so on stderr.
+    """
     from ..api import Data
 
-    return list(Data(ds).claims(party=party, kind=kind, status=status, source=source, since=since, until=until,
-                                year=year, search=search, contested=contested, single_source=single_source,
-                                sort=sort, limit=limit))
+    filters = dict(party=party, kind=kind, status=status, source=source, since=since, until=until, year=year,
+                   search=search, contested=contested, single_source=single_source)
+    data = Data(ds)
+    chosen = list(data.claims(**filters, sort=sort, reverse=reverse, limit=limit))
+    _say_undated_left_out(data, filters)
+    return chosen
+
+
+def _say_undated_left_out(data: Any, filters: dict[str, Any]) -> None:
+    """On stderr: how many undated claims the date filters leave out, if any."""
+    left_out = data.undated_left_out(**filters)
+    if left_out:
+        are = "claims are" if left_out != 1 else "claim is"
+        _stderr().print(f"{left_out} undated {are} not matched by date filters", markup=False)
 
 
 def _limited(claims: list, limit: int | None) -> list:
     return claims if limit is None else claims[:limit]
 
 
-
 def main() -> None:
     """The `alliance` command: every write to stdout complete or an error, Typer's own help included."""
     from .output import guard_stdio
 
+    if os.environ.get("_ALLIANCE_COMPLETE"):
+        from .completion import register
+
+        register()
     guard_stdio()
     try:
         app(prog_name="alliance")

@@ -19,9 +19,11 @@ from .common import (
     LimitOption,
     OutputOption,
     PartyOption,
+    ReverseOption,
     SearchOption,
     SinceOption,
     SingleOption,
+    SortOption,
     SourceOption,
     StatusOption,
     UntilOption,
@@ -93,9 +95,16 @@ def verify(
                f"{counted(len(ds.sources), 'source')} matched: all found")
 
 
+def _complete_schema_kinds() -> list[str]:
+    from ..schema import FILES
+
+    return list(FILES)
+
+
 @command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.")] = "claims",
+    kind: Annotated[str, typer.Argument(help="Which file: claims, sources, entities or dataset.",
+                                        autocompletion=_complete_schema_kinds)] = "claims",
 ) -> None:
     """Print the JSON Schema of a kind of facts file, for YAML editors.
 
@@ -121,10 +130,13 @@ def export(
     party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
     since: SinceOption = None, until: UntilOption = None, year: YearOption = None, search: SearchOption = None,
     contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    sort: SortOption = None, reverse: ReverseOption = False,
 ) -> None:
     """Claims with their citations as CSV, JSON, JSON Lines or SQLite.
 
-    Every claim, or those matching the filters (the same as those of `claims`).
+    Every claim, or those matching the filters (the same as those of `claims`). Claims come in the
+    order of the facts files unless --sort or --reverse is given (--reverse alone sorts by date);
+    --limit applies after sorting.
 
     Example: alliance export --output claims.csv
     """
@@ -136,8 +148,9 @@ def export(
 
         check_outside(output, resolve_facts_dir(_state.facts))
     ds = _dataset()
+    # The order of the facts files unless asked; --reverse alone is newest first.
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
-                     sort=None, limit=limit)
+                     sort=sort or ("date" if reverse else None), reverse=reverse, limit=limit)
     if search is not None and not chosen:
         from .lookup import _no_match_hint
 

@@ -57,6 +57,8 @@ def write(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 
 
 def listing(view: Listing) -> str:
+    if view.asked:  # `alliance claim ID`: a first column says which claim was asked for
+        return write(("role", *CLAIM_COLUMNS), ((view.role(i), *claim_row(c)) for i, c in enumerate(view.claims)))
     return write(CLAIM_COLUMNS, (claim_row(c) for c in view.claims))
 
 

@@ -14,10 +14,13 @@ def document(view: Listing) -> dict[str, Any]:
     ds = view.dataset
     source_ids = {cit.source for c in view.claims for cit in c.citations}
     entity_ids = {e for c in view.claims for e in (*c.parties, *c.asserted_by, *c.denied_by)}
+    claims = {"claims": [record(c) for c in view.claims]}
+    if view.asked:
+        claims = {"claim": record(view.claims[0]), "related": [record(c) for c in view.claims[1:]]}
     return {
         "dataset": None if ds.info is None else record(ds.info),  # its title, version and licence
         **view.meta,
-        "claims": [record(c) for c in view.claims],
+        **claims,
         "sources": [record(s) for s in ds.sources.values() if view.everything or s.id in source_ids],
         "entities": [record(e) for e in ds.entities.values() if view.everything or e.id in entity_ids],
     }

@@ -11,13 +11,14 @@ def _line(*fields: object) -> str:
 
 def listing(view: Listing) -> str:
     """Claim lines (id, date, kind, parties, status, statement, citation marks, figure or treaty
-    details), a blank line, then citation lines ([n], claim id, source id, source title, quote, note)."""
+    details), first the role (`claim` or `related`) for `alliance claim ID`; a blank line, then citation lines ([n], claim id, source id, source title, quote, note)."""
     numbered = view.numbered_citations()
     marks = view.marks()
     out = [
-        _line(c.id, when(c), c.kind, ",".join(c.parties), status_text(view.dataset, c), c.statement, marks[c.id],
+        _line(*([view.role(i)] if view.asked else []),
+              c.id, when(c), c.kind, ",".join(c.parties), status_text(view.dataset, c), c.statement, marks[c.id],
               "; ".join(d for d in (quantity_text(c), treaty_text(c)) if d))
-        for c in view.claims
+        for i, c in enumerate(view.claims)
     ]
     if numbered:
         out.append("\n")

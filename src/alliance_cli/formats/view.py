@@ -51,6 +51,9 @@ class Listing:
     # Extra top-level members for JSON (e.g. the entity a profile is about).
     meta: dict[str, Any] = field(default_factory=dict)
     search: str | None = None  # the query the claims matched: a terminal highlights its words
+    # The first claim is the one asked for (`alliance claim ID`), the rest are related to it; every
+    # format marks which is which.
+    asked: bool = False
 
     def numbered_citations(self) -> list[tuple[int, Claim, Citation]]:
         """Every citation of every claim, numbered in display order from 1."""
@@ -67,8 +70,15 @@ class Listing:
             marks[claim.id] += template.format(n)
         return marks
 
+    def role(self, index: int) -> str:
+        """`claim` for the claim asked for, `related` for the others (only when `asked`)."""
+        return "claim" if index == 0 else "related"
+
     def groups(self) -> list[tuple[str | None, list[Claim]]]:
-        """The claims under one heading, or under a heading per year (undated last) when by_year."""
+        """The claims under one heading, under a heading per year (undated last) when by_year, or
+        under `claim` and `related claims` when asked."""
+        if self.asked:
+            return [("claim", self.claims[:1]), *([("related claims", self.claims[1:])] if self.claims[1:] else [])]
         if not self.by_year:
             return [(None, self.claims)]
         years: dict[str, list[Claim]] = {}
