@@ -209,7 +209,7 @@ def test_a_cp1252_stdout_gets_the_bar_chart_with_hash_bars():
     assert (proc.returncode, proc.stderr) == (0, b"")
     text = proc.stdout.decode("cp1252")
     assert text.startswith("Borduria–Ruritania trade (USD billion)")  # cp1252 holds the en dash
-    assert "2023 | " + "#" * 40 + " | 12.5 USD billion | [2]" in text
+    assert "\n2023  " + "#" * 40 + "  12.5 USD billion  [2]\n" in text
 
 
 @pytest.mark.skipif(not (Path(sys.executable).parent / "alliance").exists(), reason="the alliance script is not installed beside this Python")

@@ -148,8 +148,8 @@ def test_figures_bar_chart_on_a_terminal(run):
     lines = [line.rstrip() for line in console.file.getvalue().splitlines()]
     assert lines[:3] == [
         "Borduria–Ruritania trade (USD billion)",
-        "2021   █████████████████████████████                 9 USD billion   [1]",
-        "2023   ████████████████████████████████████████   12.5 USD billion   [2]",
+        "2021  █████████████████████████████                9 USD billion  [1]",
+        "2023  ████████████████████████████████████████  12.5 USD billion  [2]",
     ]
     assert "[1]  Alpha Report — Alpha News (article, 2024-11)" in lines
 

@@ -54,7 +54,8 @@ def test_format_offers_exactly_what_the_command_accepts(run, name):
 
 
 def test_views_offer_every_format_but_sqlite():
-    assert {"show", "claims", "timeline", "treaties", "figures", "claim", "source", "sources", "about"} <= set(WITH_FORMAT)
+    assert {"show", "claims", "timeline", "treaties", "figures", "entities", "claim", "source", "sources",
+            "about"} <= set(WITH_FORMAT)
 
 
 @pytest.mark.parametrize("words,expected", [

@@ -34,7 +34,7 @@ LISTINGS = [
                               "allies-scrutiny-essay", "4min-eastern-axis-podcast")),
 ]
 # Command lines whose table view is rows of fields (plain: one tab-separated row per line).
-ROWS = [["sources"], ["claims", "--count-by", "kind"], ["claims", "--count-by", "party"], ["about"]]
+ROWS = [["sources"], ["entities"], ["claims", "--count-by", "kind"], ["claims", "--count-by", "party"], ["about"]]
 RULE = re.compile(r"^─+$")
 
 

@@ -19,7 +19,7 @@ from .. import __version__
 from ..errors import AllianceError
 from ..formats import OutputFormat
 from ..formats.view import Listing, Rows
-from .output import ReaderGone, print_renderables, to_stdout, write_file
+from .output import ReaderGone, print_renderables, terminal_width, to_stdout, write_file
 
 EXIT_CODES = """\
 Exit codes: 0 success; 1 invalid data or failed check; 2 bad command line; 3 no such
@@ -86,10 +86,10 @@ GLOBAL_HELP = (f"Global options ({', '.join(o + ' DIR' * n for o, n in GLOBAL_OP
 def hoist_global_options(args: list[str], commands: Any) -> list[str]:
     """`show iran --no-color --facts D` as `--no-color --facts D show iran`; nothing after `--` moves."""
     i = 0
-    while i < len(args) and args[i] not in commands and args[i] != "--":
+    while i < len(args) and args[i] not in commands and "--" not in args[i: i + 1 + GLOBAL_OPTIONS.get(args[i], 0)]:
         i += GLOBAL_OPTIONS.get(args[i], 0) + 1  # skip a global option's value: `--facts show` names a folder
-    if i >= len(args) or args[i] == "--":
-        return args
+    if i >= len(args) or args[i] not in commands:
+        return args  # no command, or a `--` before it: nothing moves
     before, after, moved = args[: i + 1], [], []
     rest = args[i + 1:]
     j = 0
@@ -310,21 +310,6 @@ def emit(view: Listing | Rows, chosen: Enum | None, output: str | None = None, b
         write_stdout(text)
     else:
         write_file(output, text.encode("utf-8"))
-
-
-def terminal_width() -> int:
-    """COLUMNS when it is a positive whole number, else the terminal's width, else 80."""
-    columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    for stream in (sys.stdout, sys.stderr, sys.stdin):  # piped into `less`, stderr still knows the width
-        try:
-            width = os.get_terminal_size(stream.fileno()).columns
-        except (AttributeError, OSError, ValueError):
-            continue
-        if width > 0:
-            return width
-    return 80
 
 
 def write_stdout(text: str) -> None:

@@ -186,8 +186,6 @@ def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) ->
     elif implied is not None and implied is not fmt:
         raise UsageError(f"--format {fmt.value} does not match {output}, whose suffix says {implied.value}; "
                          "drop --format or rename the file")
-    if fmt is OutputFormat.table:
-        raise UsageError("export writes data: choose --format csv, json, jsonl, sqlite, plain or markdown")
     if fmt is OutputFormat.sqlite and output is None:
         raise UsageError("--format sqlite writes a database file: give --output FILE")
     if excel and fmt is not OutputFormat.csv:

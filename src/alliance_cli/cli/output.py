@@ -140,13 +140,26 @@ def to_stdout(text: str, page: bool, width: int | None = None) -> None:
     (lines as wide as `width` columns wrap; the terminal's width by default)."""
     command = pager_command() if page else None
     if command:
-        import shutil
-
         lines = _screen_lines()  # a terminal that reports no height (0 rows) gives no ground for paging
-        if lines > 0 and _taller(text, width or shutil.get_terminal_size().columns, lines) and _run_pager(command, text):
+        if lines > 0 and _taller(text, width or terminal_width(), lines) and _run_pager(command, text):
             return
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def terminal_width() -> int:
+    """COLUMNS when it is a positive whole number, else the terminal's width, else 80."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for stream in (sys.stdout, sys.stderr, sys.stdin):  # piped into `less`, stderr still knows the width
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            continue
+        if width > 0:
+            return width
+    return 80
 
 
 def _screen_lines() -> int:

@@ -24,8 +24,10 @@ from ..words import counted
 from .view import Listing, Rows, figures_listing, quantity_text, scalar, source_line, status_text, treaty_text, visible, when
 
 STATUS_STYLE = {"reported": "green", "alleged": "yellow", "denied": "red", "disputed": "magenta"}
-# Between two columns: a cell of padding either side of a one-cell rule (SIMPLE_HEAD, no outer edge).
+# Between two columns: a cell of padding either side of a one-cell rule (SIMPLE_HEAD, no outer edge);
+# a chart has no rules, so only the padding.
 GAP = 3
+CHART_GAP = 2
 BAR_WIDTH = 40  # the longest bar of a chart
 BAR_MIN = 10  # a bar any shorter would not show the proportions: below it, each figure is stacked
 
@@ -68,14 +70,14 @@ def measure(console: Console, cells: Sequence[RenderableType]) -> tuple[int, int
     return max(lows), max(m.maximum for m in sizes)
 
 
-def fit(width: int, ranges: Sequence[tuple[int, int]]) -> list[int] | None:
+def fit(width: int, ranges: Sequence[tuple[int, int]], gap: int = GAP) -> list[int] | None:
     """Widths for columns, given the (narrowest, widest) of each, that fit `width`; None if they cannot.
 
     Each column gets at least its narrowest and at most its widest; the room in between is shared in
     proportion to what each column could still use, as CSS's automatic table layout does. This is
     the one place that decides whether a table fits or its records are stacked instead.
     """
-    room = width - GAP * (len(ranges) - 1)
+    room = width - gap * (len(ranges) - 1)
     least, most = sum(lo for lo, _ in ranges), sum(hi for _, hi in ranges)
     if least > room:
         return None
@@ -89,14 +91,12 @@ def fit(width: int, ranges: Sequence[tuple[int, int]]) -> list[int] | None:
     return widths
 
 
-def _table(headers: Sequence[str], widths: Sequence[int], title: str | None = None, show_header: bool = True,
-           justify: Sequence[str] = ()) -> Table:
+def _table(headers: Sequence[str], widths: Sequence[int], title: str | None = None) -> Table:
     """A table with exactly these column widths (from `fit`), so rich has nothing left to squeeze."""
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), show_header=show_header,
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
                   title=_t(title, "bold") if title else None, title_justify="left")
-    for i, (header, width) in enumerate(zip(headers, widths)):
-        table.add_column(header, width=width, overflow="fold",  # never needed: no word is wider than its column
-                         justify=justify[i] if i < len(justify) else "left")  # type: ignore[arg-type]
+    for header, width in zip(headers, widths):
+        table.add_column(header, width=width, overflow="fold")  # never needed: no word is wider than its column
     return table
 
 
@@ -252,7 +252,7 @@ class _Chart:
             rows.append((_t(when(claim), no_wrap=True), _t(quantity_text(claim), no_wrap=True), _t(note)))
         dates, amounts, notes = zip(*rows)
         widths = fit(options.max_width, [measure(console, dates), (BAR_MIN, BAR_WIDTH), measure(console, amounts),
-                                         measure(console, notes)])
+                                         measure(console, notes)], gap=CHART_GAP)
         top = max(c.quantity.amount for c, _, _ in self.figures if c.quantity) or 1
 
         def bar(claim: Claim, width: int) -> Text:
@@ -264,7 +264,10 @@ class _Chart:
                 yield Wrapped(Text("  ").join([date, amount, note]))
                 yield bar(claim, min(BAR_WIDTH, options.max_width))
             return
-        table = _table(("",) * 4, widths, show_header=False, justify=("left", "left", "right", "left"))
+        # No rules: a chart reads the same in every encoding (rich draws rules in ASCII for cp1252).
+        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        for width, justify in zip(widths, ("left", "left", "right", "left")):
+            table.add_column(width=width, justify=justify, overflow="fold")  # type: ignore[arg-type]
         for (claim, _, _), (date, amount, note) in zip(self.figures, rows):
             table.add_row(date, bar(claim, widths[1]), amount, note)
         yield table
