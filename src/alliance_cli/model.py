@@ -262,6 +262,11 @@ def entity_names(entity: Entity) -> list[str]:
     return names
 
 
+def sort_key(claim: Claim) -> tuple[bool, str, str]:
+    """Date order; undated claims last; ties broken by id so output is stable."""
+    return (claim.date is None, claim.date or "", claim.id)
+
+
 def name_key(name: str) -> str:
     """How names compare: "north korea", "North-Korea" and "north_korea" are the same name to a user."""
     return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())

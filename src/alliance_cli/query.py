@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from . import search
 from .errors import NotFoundError, UsageError, suggest
-from .model import CONTESTED, Claim, Dataset, DatasetInfo, Entity, Source, date_span, entity_names, name_key
+from .model import CONTESTED, Claim, Dataset, DatasetInfo, Entity, Source, date_span, entity_names, name_key, sort_key
 
 
 def find_entity(dataset: Dataset, name: str) -> Entity:
@@ -81,11 +82,6 @@ def entity_claim_counts(dataset: Dataset) -> dict[str, int]:
         for eid in {*c.parties, *c.asserted_by, *c.denied_by}:
             counts[eid] = counts.get(eid, 0) + 1
     return counts
-
-
-def sort_key(claim: Claim) -> tuple[int, str, str]:
-    """Date order; undated claims last; ties broken by id so output is stable."""
-    return (claim.date is None, claim.date or "", claim.id)
 
 
 SORTS = ("date", "kind", "status", "sources", "id")
@@ -164,7 +160,10 @@ class Filters:
 
     Dates overlap: a claim matches `--year 2024` when its (partial) date covers any day of 2024;
     `--since D` keeps claims whose date covers any day on or after D; `--until D`, on or before D.
-    Undated claims match no date filter.
+    Undated claims match no date filter. `search` is a query in the language of `search.parse`.
+
+    A dataset served from the cache, or any search, is answered in SQL by the cache's index
+    (`cache.index`); otherwise in Python. test_search and test_cache check that both agree.
     """
 
     parties: tuple[str, ...] = ()
@@ -179,14 +178,15 @@ class Filters:
     single_source: bool = False
 
     def apply(self, dataset: Dataset, claims: Iterable[Claim] | None = None) -> list[Claim]:
-        since = date_span(self.since)[0] if self.since else None
-        until = date_span(self.until)[1] if self.until else None
-        if self.year is not None:
-            y0, y1 = f"{self.year:04d}-01-01", f"{self.year:04d}-12-31"
-            since, until = max(since or y0, y0), min(until or y1, y1)
+        """The matching claims in file order (or in the order of `claims`, when given)."""
+        if claims is None and self == Filters():
+            return list(dataset.claims)  # read whole, in one pass
+        if claims is None and self._in_sql(dataset):
+            return self._index(dataset).claims(self.selection())
+        since, until = self._days()
         if claims is None:
             claims = dataset.candidates(self.parties, self.kinds, since, until)
-        needle = self.search.casefold() if self.search else None
+        found = set(search.matching_ids(dataset, self.search)) if self.search is not None else None
         out = []
         for c in claims:
             if self.parties and not all(p in c.parties for p in self.parties):
@@ -209,11 +209,57 @@ class Filters:
                     last = date_span(c.end)[1]
                 if (since and last < since) or (until and first > until):
                     continue
-            if needle and needle not in _haystack(dataset, c):
+            if found is not None and c.id not in found:
                 continue
             out.append(c)
         return out
 
+    def in_date_order(self, dataset: Dataset, limit: int | None = None) -> list[Claim]:
+        """The matching claims in date order (`sort_key`), the first `limit` of them; only those are read."""
+        if self._in_sql(dataset):
+            return self._index(dataset).claims(self.selection(), order="date", limit=limit)
+        return sorted(self.apply(dataset), key=sort_key)[:limit]
+
+    def ranked(self, dataset: Dataset, limit: int | None = None) -> list[Claim]:
+        """The matching claims, best match to `search` first (BM25; ties in file order), at most `limit`."""
+        assert self.search is not None
+        return self._index(dataset).claims(self.selection(), order="rank", limit=limit)
+
+    def count(self, dataset: Dataset, facet: str) -> list[tuple[str, int]]:
+        """The matching claims counted per value of one facet, as `count_by` counts them."""
+        facet = choice("--count-by", facet, COUNT_BY, "cannot count by")
+        if self._in_sql(dataset):
+            return _ordered_counts(dict(self._index(dataset).count(self.selection(), facet)), facet)
+        return count_by(self.apply(dataset), facet)
+
+    def selection(self) -> Any:
+        """These filters in the terms of the cache's index."""
+        from .cache import Selection
+
+        since, until = self._days()
+        match = search.parse(self.search).fts if self.search is not None else None
+        return Selection(self.parties, self.kinds, self.status, self.contested, self.source, self.single_source,
+                         since, until, match)
+
+    def _days(self) -> tuple[str | None, str | None]:
+        since = date_span(self.since)[0] if self.since else None
+        until = date_span(self.until)[1] if self.until else None
+        if self.year is not None:
+            y0, y1 = f"{self.year:04d}-01-01", f"{self.year:04d}-12-31"
+            since, until = max(since or y0, y0), min(until or y1, y1)
+        return since, until
+
+    def _in_sql(self, dataset: Dataset) -> bool:
+        from .cache import IndexedClaims
+
+        return self.search is not None or isinstance(dataset.claims, IndexedClaims)
+
+    def _index(self, dataset: Dataset) -> Any:
+        from .cache import index
+
+        if self.search is not None:
+            search.require_fts5()
+        return index(dataset)
 
     def undated_left_out(self, dataset: Dataset) -> int:
         """How many undated claims a date filter leaves out that every other filter would keep."""
@@ -221,18 +267,6 @@ class Filters:
             return 0
         undated = [c for c in dataset.candidates(self.parties, self.kinds, undated=True) if c.date is None]
         return len(dataclasses.replace(self, since=None, until=None, year=None).apply(dataset, undated))
-
-
-def _haystack(dataset: Dataset, c: Claim) -> str:
-    names = []
-    for eid in (*c.parties, *c.asserted_by, *c.denied_by):
-        e = dataset.entities.get(eid)
-        if e:
-            names += entity_names(e)
-    parts = [c.id, c.statement, *(cit.quote for cit in c.citations), *names]
-    if c.treaty and c.treaty.name:
-        parts.append(c.treaty.name)
-    return "\n".join(parts).casefold()
 
 
 def make_filters(
@@ -308,7 +342,7 @@ COUNT_BY = ("kind", "party", "status", "source", "year")
 
 
 def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
-    """Claims counted per value of one facet, most first (ties alphabetical)."""
+    """Claims counted per value of one facet, most first (ties alphabetical); years in order."""
     facet = choice("--count-by", facet, COUNT_BY, "cannot count by")
     keys = {
         "kind": lambda c: [c.kind],
@@ -317,8 +351,15 @@ def count_by(claims: Iterable[Claim], facet: str) -> list[tuple[str, int]]:
         "source": lambda c: dict.fromkeys(cit.source for cit in c.citations),  # a claim counts once per source
         "year": lambda c: [c.date[:4] if c.date else "undated"],
     }[facet]
-    counts = ranked(key for c in claims for key in keys(c))
-    return sorted(counts) if facet == "year" else counts
+    counts: dict[str, int] = {}
+    for c in claims:
+        for key in keys(c):
+            counts[key] = counts.get(key, 0) + 1
+    return _ordered_counts(counts, facet)
+
+
+def _ordered_counts(counts: dict[str, int], facet: str) -> list[tuple[str, int]]:
+    return sorted(counts.items()) if facet == "year" else sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def ranked(values: Iterable[str]) -> list[tuple[str, int]]:
@@ -326,7 +367,7 @@ def ranked(values: Iterable[str]) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for v in values:
         counts[v] = counts.get(v, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return _ordered_counts(counts, "")
 
 
 @dataclass(frozen=True, slots=True)

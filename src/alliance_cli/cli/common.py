@@ -406,7 +406,9 @@ SinceOption = Annotated[Optional[str], typer.Option("--since", help="Only claims
 UntilOption = Annotated[Optional[str], typer.Option("--until", help="Only claims beginning on or before this date (YYYY[-MM[-DD]]).")]
 YearOption = Annotated[Optional[int], typer.Option("--year", help="Only claims whose date falls in this year.")]
 SearchOption = Annotated[
-    Optional[str], typer.Option("--search", "-s", help="Case-insensitive text in statements, quotes, names and ids.")
+    Optional[str], typer.Option("--search", "-s", metavar="QUERY",
+                                help="Only claims matching QUERY, in the query language of `alliance search` "
+                                     "(all words, \"a phrase\", OR, -word, prefix*); the order stays this command's.")
 ]
 ContestedOption = Annotated[bool, typer.Option("--contested", help="Only alleged, denied or disputed claims.")]
 SingleOption = Annotated[bool, typer.Option("--single-source", help="Only claims that rest on one source.")]
@@ -443,11 +445,16 @@ def _select(ds: Any, party=None, kind=None, status=None, source=None, since=None
                    search=search, contested=contested, single_source=single_source)
     data = Data(ds)
     chosen = list(data.claims(**filters, sort=sort, reverse=reverse, limit=limit))
+    _say_undated_left_out(data, filters)
+    return chosen
+
+
+def _say_undated_left_out(data: Any, filters: dict[str, Any]) -> None:
+    """On stderr: how many undated claims the date filters leave out, if any."""
     left_out = data.undated_left_out(**filters)
     if left_out:
         are = "claims are" if left_out != 1 else "claim is"
         _stderr().print(f"{left_out} undated {are} not matched by date filters", markup=False)
-    return chosen
 
 
 def _limited(claims: list, limit: int | None) -> list:

@@ -157,6 +157,10 @@ def export(
     # The order of the facts files unless asked; --reverse alone is newest first.
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source,
                      sort=sort or ("date" if reverse else None), reverse=reverse, limit=limit)
+    if search is not None and not chosen:
+        from .lookup import _no_match_hint
+
+        _no_match_hint(ds, search, chosen)
     view = Listing(ds, chosen, everything=len(chosen) == len(ds.claims))
     also = ""
     if fmt is OutputFormat.sqlite:

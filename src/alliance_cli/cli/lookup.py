@@ -32,8 +32,10 @@ from .common import (
     _complete_sources,
     _dataset,
     _limited,
+    _say_undated_left_out,
     _select,
     _state,
+    _stderr,
 )
 
 
@@ -41,6 +43,7 @@ from .common import (
 def show(
     name: Annotated[str, typer.Argument(help="A partner of Russia: id, name, alias or ISO code (iran, DPRK, kp).",
                                         autocompletion=_complete_entities)],
+    search: SearchOption = None,
     sort: SortOption = None, reverse: ReverseOption = False, fmt: FormatOption = None,
 ) -> None:
     """Everything on one partner of Russia, with numbered citations.
@@ -50,18 +53,20 @@ def show(
 
     Example: alliance show iran
     """
-    from ..query import claims_about, find_entity, order_with_related, sources_of
+    from ..query import Filters, claims_about, find_entity, order_with_related, sources_of
 
     ds = _dataset()
     entity = find_entity(ds, name)
-    claims = order_with_related(claims_about(ds, entity), sort or "date", reverse)
+    found = Filters(parties=(entity.id,), search=search).apply(ds) if search is not None else claims_about(ds, entity)
+    claims = order_with_related(found, sort or "date", reverse)
     n_sources = len(sources_of(claims))
     codes = "/".join(c for c in (entity.iso2, entity.iso3) if c)
     title = f"{entity.name} ({entity.kind}{', ' + codes if codes else ''})"
     subtitle = f"{counted(len(claims), 'claim')} from {counted(n_sources, 'source')}"
     from ..formats.view import record
 
-    emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}), fmt)
+    emit(Listing(ds, claims, title, subtitle, meta={"entity": record(entity)}, search=search), fmt)
+    _no_match_hint(ds, search, claims)
 
 
 @command("sources")
@@ -124,24 +129,85 @@ def claims(
 ) -> None:
     """Claims that match every given filter, in date order.
 
-    --sort and --reverse choose another order; --limit applies after sorting.
+    --sort and --reverse choose another order; --limit applies after sorting. With --search and no
+    claim matching, the listing is empty (exit 0) and a close word is suggested on stderr.
 
     Example: alliance claims --party north-korea --kind arms --contested
     """
+    from ..api import Data
     from ..errors import UsageError
-    from ..query import count_by as facet
 
     ds = _dataset()
-    filters = (party, kind, status, source, since, until, year, search, contested, single_source)
-    if count_by:
+    filters = dict(party=party, kind=kind, status=status, source=source, since=since, until=until, year=year,
+                   search=search, contested=contested, single_source=single_source)
+    if count_by is not None:
         if sort or reverse:
             raise UsageError("--sort and --reverse order claims; --count-by lists counts, most first")
         # Count every matching claim; --limit then keeps the first N rows of counts.
-        rows = facet(_select(ds, *filters, sort=None), count_by)
+        data = Data(ds)
+        rows = data.count(count_by, **filters)
+        _say_undated_left_out(data, filters)
         emit(Rows((count_by, "claims"), _limited(rows, limit), title=f"Claims by {count_by}", key="counts"), fmt)
         return
-    chosen = _select(ds, *filters, sort=sort or "date", reverse=reverse, limit=limit)
-    emit(Listing(ds, chosen, subtitle=counted(len(chosen), "claim")), fmt)
+    chosen = _select(ds, **filters, sort=sort or "date", reverse=reverse, limit=limit)
+    emit(Listing(ds, chosen, subtitle=counted(len(chosen), "claim"), search=search), fmt)
+    _no_match_hint(ds, search, chosen)
+
+
+@command()
+def search(
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for (see above).")],
+    party: PartyOption = None, kind: KindOption = None, status: StatusOption = None, source: SourceOption = None,
+    since: SinceOption = None, until: UntilOption = None, year: YearOption = None,
+    contested: ContestedOption = False, single_source: SingleOption = False, limit: LimitOption = None,
+    fmt: FormatOption = None,
+) -> None:
+    """Claims ranked by how well they match a query, best first.
+
+    Ranked by BM25, as search engines rank; on a terminal the matched words are highlighted.
+    Searched: statements, quotes, citation notes, treaty names and places, units, the names, aliases
+    and ISO codes of parties and of who asserts or denies, and source titles, outlets and the outlets
+    they cite. An entity's name finds its claims even when they name it otherwise (iran finds Tehran).
+
+    \b
+    drones iran          every word, in any order, in any field
+    "Kim Jong Un"        a phrase, word for word
+    drones OR missiles   either one (OR in capitals binds the two words beside it)
+    drones -iran         drones, but not iran
+    dron*                words that start with dron
+
+    Case, diacritics (Turkiye = Türkiye), hyphens (Jong-un = Jong Un) and curly
+    quotes do not matter; words match whole (Xi is not in "complexity") and by
+    stem (supply finds supplied).
+
+    Exit 3 when no claim matches (with a close word suggested); exit 2 for a malformed query.
+    Other listings take the same query with -s/--search and keep their own order.
+
+    Example: alliance search "drones iran"
+    """
+    from ..api import Data
+    from ..errors import NotFoundError
+    from ..search import count, no_match
+
+    ds = _dataset()
+    filters = dict(party=party, kind=kind, status=status, source=source, since=since, until=until, year=year,
+                   contested=contested, single_source=single_source)
+    chosen = list(Data(ds).search(query, **filters, limit=limit))
+    if not chosen and limit != 0:
+        n = count(ds, query) if any(filters.values()) else 0
+        raise NotFoundError(no_match(ds, query) + (f" with these filters ({n} without them)" if n else ""))
+    emit(Listing(ds, chosen, subtitle=f"{counted(len(chosen), 'claim')} matching {query!r}, best first",
+                 search=query), fmt)
+
+
+def _no_match_hint(ds, search: str | None, chosen: list) -> None:
+    """On stderr, for a search that found nothing: a close word from the dataset, if there is one."""
+    if search is not None and not chosen:
+        from ..search import parse, suggestion
+
+        better = suggestion(ds, parse(search))
+        if better:
+            _stderr().print(f"no claims match {search!r}; did you mean {better!r}?", markup=False)
 
 
 @command()
@@ -163,7 +229,9 @@ def timeline(
     ds = _dataset()
     chosen = _select(ds, party, kind, status, source, since, until, year, search, contested, single_source, sort=None)
     chosen, headings = _by_year(chosen, sort, reverse, newest=False)
-    emit(Listing(ds, _limited(chosen, limit), title="Timeline", by_year=headings), fmt)
+    chosen = _limited(chosen, limit)
+    emit(Listing(ds, chosen, title="Timeline", by_year=headings, search=search), fmt)
+    _no_match_hint(ds, search, chosen)
 
 
 def _by_year(claims: list, sort: str | None, reverse: bool, newest: bool) -> tuple[list, str]:
@@ -185,6 +253,7 @@ def _by_year(claims: list, sort: str | None, reverse: bool, newest: bool) -> tup
 @command()
 def treaties(
     year: YearOption = None, since: SinceOption = None, until: UntilOption = None, party: PartyOption = None,
+    search: SearchOption = None,
     sort: SortOption = None, reverse: ReverseOption = False, fmt: FormatOption = None,
 ) -> None:
     """Treaties and agreements by year, newest first, with their terms.
@@ -197,10 +266,11 @@ def treaties(
     Example: alliance treaties --year 2024
     """
     ds = _dataset()
-    chosen = _select(ds, party, ["treaty"], since=since, until=until, year=year, sort=None)
+    chosen = _select(ds, party, ["treaty"], since=since, until=until, year=year, search=search, sort=None)
     # In the order the year headings show, so that citations number down the page.
     chosen, headings = _by_year(chosen, sort, reverse, newest=True)
-    emit(Listing(ds, chosen, title="Treaties and agreements", by_year=headings), fmt)
+    emit(Listing(ds, chosen, title="Treaties and agreements", by_year=headings, search=search), fmt)
+    _no_match_hint(ds, search, chosen)
 
 
 @command("source")
@@ -268,7 +338,8 @@ def about(fmt: FormatOption = None) -> None:
 
 
 @command()
-def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOption = None) -> None:
+def figures(party: PartyOption = None, kind: KindOption = None, search: SearchOption = None,
+            fmt: FormatOption = None) -> None:
     """Numeric claims as series, such as trade by year, with bar charts.
 
     A terminal shows a bar chart per series; every other format gives one row per figure.
@@ -278,6 +349,7 @@ def figures(party: PartyOption = None, kind: KindOption = None, fmt: FormatOptio
     from ..query import series
 
     ds = _dataset()
-    chosen = _select(ds, party, kind, sort=None)
+    chosen = _select(ds, party, kind, search=search, sort=None)
     emit(series(ds, chosen), fmt)
+    _no_match_hint(ds, search, chosen)
 

@@ -128,6 +128,25 @@ class Fitted:
                 yield Text("")
 
 
+def _highlighter(view: Listing) -> Callable[[Text], Text]:
+    """Styles the words a search matched in a Text (styling only: the text itself is untouched)."""
+    if view.search is None:
+        return lambda text: text
+    from ..search import Highlighter
+
+    found = Highlighter(view.dataset, view.search)
+
+    def highlight(text: Text) -> Text:
+        for start, end in found.spans(text.plain):
+            text.stylize(MATCH_STYLE, start, end)
+        return text
+
+    return highlight
+
+
+MATCH_STYLE = "bold reverse"
+
+
 def listing(view: Listing) -> list[RenderableType]:
     out: list[RenderableType] = []
     if view.title:
@@ -138,19 +157,21 @@ def listing(view: Listing) -> list[RenderableType]:
         out.append(_t("no claims match", "dim"))
         return out
     marks = view.marks()
-    groups = [(heading, [_claim_cells(view, claim, marks[claim.id]) for claim in claims])
+    hl = _highlighter(view)
+    groups = [(heading, [_claim_cells(view, claim, marks[claim.id], hl) for claim in claims])
               for heading, claims in view.groups()]
     out.append(Text(""))
     out.append(Fitted(("Date", "Kind", "Statement", "Status", "Sources"), groups, _claim_block))
-    out.append(_citations(view))
+    out.append(_citations(view, hl))
     return out
 
 
-def _claim_cells(view: Listing, claim: Claim, marks: str) -> tuple[Text, ...]:
+def _claim_cells(view: Listing, claim: Claim, marks: str, hl: Callable[[Text], Text]) -> tuple[Text, ...]:
     statement = _t(claim.statement)
     for extra in (quantity_text(claim), treaty_text(claim)):
         if extra:
             statement.append("\n").append(_t(extra, "cyan"))
+    hl(statement)
     if claim.lint is not None:
         statement.append("\n").append(_t(lint_text(claim), "dim"))
     # Related claims already sit next to this one; `alliance claim ID` lists them by id.
@@ -160,7 +181,7 @@ def _claim_cells(view: Listing, claim: Claim, marks: str) -> tuple[Text, ...]:
         _t(when(claim)),
         _t(claim.kind.replace("-", " ")),  # "military cooperation" can wrap; plain keeps the id
         statement,
-        _t(status_text(view.dataset, claim), STATUS_STYLE.get(claim.status, "")),
+        hl(_t(status_text(view.dataset, claim), STATUS_STYLE.get(claim.status, ""))),
         Text.assemble(_t(marks), "\n", _t(counted(sources, "source"), "dim"), no_wrap=True),
     )
 
@@ -175,7 +196,7 @@ def _claim_block(cells: tuple[Text, ...]) -> list[Text]:
     return [head, *body, claim_id]
 
 
-def _citations(view: Listing) -> RenderableType:
+def _citations(view: Listing, hl: Callable[[Text], Text] = lambda text: text) -> RenderableType:
     ds = view.dataset
     table = Table(box=None, show_header=False, pad_edge=False, title=_t("Citations", "bold"), title_justify="left")
     table.add_column(no_wrap=True, style="bold")
@@ -186,7 +207,7 @@ def _citations(view: Listing) -> RenderableType:
         body.append("\n").append(_t(f"“{cit.quote}”", "italic"))
         if cit.note:
             body.append("\n").append(_t(f"note: {cit.note}", "dim"))
-        table.add_row(_t(f"[{n}]"), body)
+        table.add_row(_t(f"[{n}]"), hl(body))
     return table
 
 

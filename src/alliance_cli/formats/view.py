@@ -51,6 +51,7 @@ class Listing:
     everything: bool = False
     # Extra top-level members for JSON (e.g. the entity a profile is about).
     meta: dict[str, Any] = field(default_factory=dict)
+    search: str | None = None  # the query the claims matched: a terminal highlights its words
     # The first claim is the one asked for (`alliance claim ID`), the rest are related to it; every
     # format marks which is which.
     asked: bool = False
