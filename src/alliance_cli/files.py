@@ -13,6 +13,10 @@ from .errors import AllianceError, Problem
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
+# An archived article or report is kilobytes to a few megabytes: past this, a wrong file (or a device).
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
+
+
 def is_inside(path: Path, folder: Path) -> bool:
     """True when `path`, with every link in it followed, is `folder` or lies within it (also followed)."""
     if "\0" in str(path):

@@ -8,12 +8,8 @@ from pathlib import Path
 
 from .curate.matcher import Archive, describe, differences, normalize
 from .errors import AllianceError
-from .files import is_inside, read_limited
+from .files import MAX_ARCHIVE_BYTES, is_inside, read_limited
 from .model import Dataset
-
-# An archived article or report is kilobytes to a few megabytes; a limit keeps a wrong file (or a
-# device) from filling memory.
-MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

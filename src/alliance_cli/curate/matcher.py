@@ -9,7 +9,6 @@ either way, and compared word by word with the quote.
 from __future__ import annotations
 
 import bisect
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,29 +224,17 @@ def open_archive(source_archive: str, sources_dir: Path, source_id: str) -> Arch
     return Archive(data.decode("utf-8", errors="replace"))
 
 
-# An archived article or report is kilobytes to a few megabytes: past this, a wrong file.
-MAX_TEXT_BYTES = 64 * 1024 * 1024
-
-
 def read_text_file(path: Path, what: str) -> bytes:
-    """A regular file's bytes, refusing a device, a pipe or a folder (which could block or never end)
-    and anything past MAX_TEXT_BYTES."""
-    import stat
-
+    """A regular file's bytes, as `files.read_limited` reads them (no device, pipe or folder, never past
+    MAX_ARCHIVE_BYTES), its problems said of `what`: `cannot read the source: not a regular file`."""
     from ..errors import AllianceError, Problem
+    from ..files import MAX_ARCHIVE_BYTES, read_limited
 
     try:
-        # Opened without waiting: opening a pipe for reading would block until something writes to it.
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise AllianceError(Problem(f"cannot read {what}: not a regular file", str(path)))
-            if info.st_size > MAX_TEXT_BYTES:
-                raise AllianceError(Problem(f"cannot read {what}: larger than {MAX_TEXT_BYTES // 2**20} MiB",
-                                            str(path)))
-            return f.read(MAX_TEXT_BYTES + 1)
-    except OSError as e:
-        raise AllianceError(Problem(f"cannot read {what}: {e.strerror or e}", str(path))) from None
+        return read_limited(path, MAX_ARCHIVE_BYTES, str(path))
+    except AllianceError as e:
+        reason = e.problems[0].message.removeprefix("cannot read file: ")
+        raise AllianceError(Problem(f"cannot read {what}: {reason}", str(path))) from None
 
 
 def context(archive: Archive, passage: Passage, around: int = 1, width: int = 100) -> list[tuple[int, bool, str]]:
