@@ -299,10 +299,14 @@ def test_upper_case_suffix_is_read_not_skipped(run, facts):
 
 
 def test_unreadable_claims_folder_is_a_clean_error(run, facts, monkeypatch):
-    def refuse(self):
-        raise PermissionError(13, "Permission denied")
+    scandir = os.scandir
 
-    monkeypatch.setattr(Path, "iterdir", refuse)
+    def refuse(path):  # as for a folder without read permission, which root would still read
+        if Path(path).name == "claims":
+            raise PermissionError(13, "Permission denied")
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
     for command in COMMANDS:
         # A folder-level problem stops the check before anything is counted.
         assert_refused(run(*COMMANDS[command]), command, ["facts/claims: cannot read folder: Permission denied"], counted=False)

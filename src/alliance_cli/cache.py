@@ -28,7 +28,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from . import __version__, store
+from . import __version__, files, store
+from .errors import AllianceError
 from .model import (
     CONTESTED,
     Citation,
@@ -49,10 +50,13 @@ from .model import (
 APP = "alliance-cli"
 CACHE_ENV = "ALLIANCE_CACHE_DIR"
 NO_CACHE_ENV = "ALLIANCE_NO_CACHE"
-FORMAT = 5  # bump when the layout below changes (4: lint exceptions, 5: checksummed rows and meta)
+FORMAT = 6  # bump when the layout below changes (4: lint exceptions, 5: checksummed rows and meta, 6: sealed)
 # A file changed this recently could change again within one tick of the file system's clock and
 # keep its mtime; such a file is never trusted to a cache (git calls this "racily clean").
 SETTLE_NS = 2_000_000_000
+# The same for the cache file itself: its stamp (see _sealed) is recorded only once it is this old,
+# so that no change can hide in the tick of the clock in which the file was written.
+STAMP_SETTLE_NS = 2_000_000_000
 
 _CODE = ("model.py", "store.py", "yamlfile.py", "cache.py")  # what decides a Dataset's content
 
@@ -154,9 +158,79 @@ def _claim(data: bytes) -> Claim:
 
 # ---- checksums: a cache serves only what was written to it --------------------------------------
 # A file altered after it was written (a bad disk, a stray edit) must not be served as the facts.
-# Hashing the whole file would cost every run tens of milliseconds at 100,000 claims, so each claim's
-# data row carries a CRC-32 of its position and bytes, checked as it is read, and the meta rows one
-# of theirs, checked on opening. Any mismatch drops the file and loads the facts files instead.
+# The whole file is sealed when written: a CRC-32 of its bytes (with the four the CRC goes in taken
+# as zero) is put in the SQLite header's user_version field. Checking it reads the whole file, tens
+# of milliseconds at 100,000 claims, so it is done when the file's stamp (device, inode, size, mtime,
+# ctime) differs from the one recorded beside it, `NAME.stamp`, after it was last checked: as git
+# trusts an index entry whose stat is unchanged. Editing the file changes its ctime, which no program
+# can set back, so an edited cache is always checked in full. Each claim's data row also carries a
+# CRC-32 of its position and bytes, checked as it is read, and the meta rows one of theirs, checked on
+# opening, which catch a damaged disk under an unchanged stamp. Any mismatch drops the file and loads
+# the facts files instead.
+
+_SEAL_AT = 60  # the header's user_version: 4 bytes, big-endian, unused by SQLite itself
+_WINDOW = 16 << 20  # the file is read through a window this large, to keep memory low
+
+
+def _seal(path: str) -> None:
+    """Write the CRC-32 of the file at `path` into its header; the file is complete and closed."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+    try:
+        crc = _content_crc(fd, os.fstat(fd).st_size)
+        os.pwrite(fd, crc.to_bytes(4, "big"), _SEAL_AT)
+    finally:
+        os.close(fd)
+
+
+def _content_crc(fd: int, size: int) -> int:
+    """CRC-32 of a cache file's bytes, the seal's four counted as zero."""
+    import mmap
+
+    crc = 0
+    for offset in range(0, size, _WINDOW):
+        with mmap.mmap(fd, min(_WINDOW, size - offset), offset=offset, access=mmap.ACCESS_READ) as window:
+            view = memoryview(window)
+            try:
+                if offset == 0:
+                    crc = zlib.crc32(view[_SEAL_AT + 4:], zlib.crc32(b"\0\0\0\0", zlib.crc32(view[:_SEAL_AT])))
+                else:
+                    crc = zlib.crc32(view, crc)
+            finally:
+                view.release()
+    return crc
+
+
+def _stamp_of(st: os.stat_result) -> str:
+    return f"{FORMAT} {st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}\n"
+
+
+def _sealed(cache_file: Path, st: os.stat_result) -> bool:
+    """Whether the file whose stat is `st` holds the bytes it was sealed with: at once when its stamp is
+    the one recorded after its last check, otherwise by reading it all (and recording the stamp)."""
+    stamp_file = cache_file.with_name(cache_file.name + ".stamp")
+    stamp = _stamp_of(st)
+    try:
+        # Stat again: SQLite opened the file after `st` was taken, and it must be that same file.
+        if files.read_limited(stamp_file, 256, stamp_file.name) == stamp.encode() == _stamp_of(cache_file.stat()).encode():
+            return True
+    except (AllianceError, OSError):  # no stamp yet, or not a regular file: check the content
+        pass
+    try:
+        fd = os.open(cache_file, files.READ_FLAGS)
+    except (OSError, ValueError):
+        return False
+    try:
+        if _stamp_of(os.fstat(fd)) != stamp:  # replaced since: not the file SQLite opened
+            return False
+        if _content_crc(fd, st.st_size) != int.from_bytes(os.pread(fd, 4, _SEAL_AT), "big"):
+            return False
+    except (OSError, ValueError):
+        return False
+    finally:
+        os.close(fd)
+    if st.st_ctime_ns < time.time_ns() - STAMP_SETTLE_NS:
+        _write_stamp(stamp_file, stamp)
+    return True
 
 def _row_check(pos: int, data: bytes) -> int:
     return zlib.crc32(data, zlib.crc32(str(pos).encode()))
@@ -200,7 +274,8 @@ def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
         con = sqlite3.connect(f"{cache_file.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
         meta = dict(con.execute("SELECT name, value FROM meta"))
         size = con.execute("PRAGMA page_count").fetchone()[0] * con.execute("PRAGMA page_size").fetchone()[0]
-        if meta.get("key") != key or size != st.st_size or meta.get("check") != _meta_check(meta):
+        if meta.get("key") != key or size != st.st_size or meta.get("check") != _meta_check(meta) \
+                or not _sealed(cache_file, st):
             con.close()  # stale, cut short, or altered since it was written
             return None
         sources = {s.id: s for s in (Source(*row) for row in marshal.loads(meta["sources"]))}
@@ -639,31 +714,54 @@ def _fill(con: Any, dataset: Dataset, with_data: bool = True) -> None:
 
 def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
     """Write the cache beside its final name and rename it into place; on any failure, write nothing."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    _remove_abandoned(cache_file)
+    _replace(cache_file, lambda tmp: _build(tmp, key, dataset))
+
+
+def _build(path: str, key: str, dataset: Dataset) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        _fill(con, dataset)
+        meta = {
+            "sources": marshal.dumps([_FLAT[Source](s) for s in dataset.sources.values()]),
+            "entities": marshal.dumps([_FLAT[Entity](e) for e in dataset.entities.values()]),
+            "info": marshal.dumps(_info_row(dataset.info)),
+            "key": key,
+            **dict(con.execute("SELECT name, value FROM meta")),  # what _fill wrote: counted in the check
+        }
+        meta["check"] = _meta_check(meta)
+        con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+        con.commit()
+    finally:
+        con.close()
+    _seal(path)
+
+
+def _write_stamp(path: Path, stamp: str) -> None:
+    def fill(tmp: str) -> None:
+        with open(tmp, "w", encoding="ascii") as f:
+            f.write(stamp)
+
+    _replace(path, fill)
+
+
+def _replace(path: Path, fill: Any) -> None:
+    """Have `fill` write a temporary file beside `path`, then rename it into place; on any failure, write nothing."""
     import sqlite3
     import tempfile
 
     tmp = None
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(cache_file)
-        fd, tmp = tempfile.mkstemp(prefix=f".{cache_file.name}.", suffix=".tmp", dir=cache_file.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
-        con = sqlite3.connect(tmp)
-        try:
-            _fill(con, dataset)
-            meta = {
-                "sources": marshal.dumps([_FLAT[Source](s) for s in dataset.sources.values()]),
-                "entities": marshal.dumps([_FLAT[Entity](e) for e in dataset.entities.values()]),
-                "info": marshal.dumps(_info_row(dataset.info)),
-                "key": key,
-                **dict(con.execute("SELECT name, value FROM meta")),  # what _fill wrote: counted in the check
-            }
-            meta["check"] = _meta_check(meta)
-            con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-            con.commit()
-        finally:
-            con.close()
-        os.replace(tmp, cache_file)
+        fill(tmp)
+        os.replace(tmp, path)
         tmp = None
     except (OSError, sqlite3.Error, ValueError):
         pass  # a cache that cannot be written is no cache; the run goes on from the files

@@ -10,7 +10,7 @@ from .errors import AllianceError, Problem
 
 # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever. It changes
 # nothing for a regular file, and anything else is refused before a byte is read.
-_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 # An archived article or report is kilobytes to a few megabytes: past this, a wrong file (or a device).
@@ -25,6 +25,36 @@ def is_inside(path: Path, folder: Path) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def outside(paths: list[Path], folder: Path) -> list[Path]:
+    """Those of `paths` that, with every link followed, do not lie in `folder`: `is_inside` for many files.
+
+    Resolving each path in full costs a few lstat calls per folder in it, for every file: 30 ms for
+    300 files in a deep folder, a tenth of a cached run. Each parent folder is resolved once instead,
+    and a file that is not itself a link lies where its resolved parent is.
+    """
+    root = os.path.realpath(folder)
+    prefix = root.rstrip(os.sep) + os.sep
+    parents: dict[Path, str] = {}
+    found = []
+    for path in paths:
+        if "\0" in str(path) or path.name in ("", ".", ".."):
+            real = None if "\0" in str(path) else os.path.realpath(path)
+        else:
+            try:
+                link = stat.S_ISLNK(os.lstat(path).st_mode)
+            except OSError:
+                link = False  # nothing there: where it would be
+            if link:
+                real = os.path.realpath(path)
+            else:
+                if path.parent not in parents:
+                    parents[path.parent] = os.path.realpath(path.parent)
+                real = os.path.join(parents[path.parent], path.name)
+        if real is None or not (real == root or real.startswith(prefix)):
+            found.append(path)
+    return found
+
+
 def read_limited(path: Path, limit: int, name: str) -> bytes:
     """The bytes of the regular file at `path`, or an AllianceError naming it by `name`.
 
@@ -33,7 +63,7 @@ def read_limited(path: Path, limit: int, name: str) -> bytes:
     longer), since stat() cannot be trusted to give the size of what is read.
     """
     try:
-        fd = os.open(path, _FLAGS)
+        fd = os.open(path, READ_FLAGS)
     except OSError as e:
         raise AllianceError(Problem(f"cannot read file: {e.strerror or e}", name)) from None
     except ValueError:  # a NUL in the name: no file can have it

@@ -62,19 +62,28 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
         raise AllianceError(*(Problem("missing from the facts directory", _display(p)) for p in missing))
     _inside(facts_dir, [facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claims_dir])
     try:
-        entries = list(claims_dir.iterdir())
+        with os.scandir(claims_dir) as found:  # knows which entries are folders without a stat each
+            entries = [(claims_dir / entry.name, _is_dir(entry)) for entry in found]
     except OSError as e:
         raise AllianceError(Problem(f"cannot read folder: {e.strerror or e}", _display(claims_dir))) from None
     # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
     # read_yaml rather than skipped, so no file of claims is ever left out silently.
-    claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
+    claim_files = sorted(p for p, folder in entries if p.suffix.lower() in (".yaml", ".yml") and not folder)
     _inside(facts_dir, claim_files)
-    nested = sorted(p for p in entries if p.is_dir() and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
+    nested = sorted(p for p, folder in entries
+                    if folder and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
     if nested:
         # Claims files are read from claims/ itself; one in a subfolder would be left out without a word.
         raise AllianceError(*(Problem("claims files in a subfolder are not read: move them into "
                                       f"{_display(claims_dir)}", _display(p)) for p in nested))
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # following a link, as Path.is_dir does
+    except OSError:
+        return False
 
 
 def _inside(facts_dir: Path, paths: list[Path]) -> None:
@@ -84,12 +93,12 @@ def _inside(facts_dir: Path, paths: list[Path]) -> None:
     link out could make an error message quote a file from elsewhere (CI validating an untrusted
     change would print it), so such a file is not read at all.
     """
-    from .files import is_inside
+    from .files import outside
 
-    outside = [p for p in paths if not is_inside(p, facts_dir)]
-    if outside:
+    leaving = outside(paths, facts_dir)
+    if leaving:
         raise AllianceError(*(Problem("a link that leads out of the facts directory; only files inside it are read",
-                                      _display(p)) for p in outside))
+                                      _display(p)) for p in leaving))
 
 
 def dataset_file(facts_dir: Path) -> Path | None:
