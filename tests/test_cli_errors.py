@@ -132,3 +132,28 @@ def test_export_to_a_missing_folder_is_a_clean_error(run, tmp_path):
     path = tmp_path / "missing" / "claims.csv"
     result = run("export", "--output", str(path))
     assert (result.exit_code, result.stderr) == (1, f"{path}: cannot write: No such file or directory\n")
+
+
+# ---- an empty value is never a default ------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--facts", "", "show", "iran"], "Invalid value for '--facts' (env var: 'ALLIANCE_FACTS'): an empty path names "
+                                      "no file or folder (is a shell variable unset?)"),
+    (["validate", ""], "Invalid value for 'directory': an empty path names no file or folder"),
+    (["lint", ""], "Invalid value for 'directory': an empty path names no file or folder"),
+    (["verify", "--sources", ""], "Invalid value for '--sources': an empty path names no file or folder"),
+    (["add", "source", "", "--id", "x", "--title", "t", "--kind", "essay", "--sources", "."],
+     "Invalid value for 'FILE': an empty path names no file or folder"),
+    (["export", "--output", ""], "Invalid value for '--output' / '-o': the file name is empty (is a shell variable "
+                                 "unset?); give a file name, or - for standard output"),
+    (["claims", "--sort", ""], "Invalid value for '--sort': unknown value '' (choose date, kind, status, sources, id)"),
+    (["show", "ruritania", "--sort", ""], "Invalid value for '--sort': unknown value ''"),
+    (["treaties", "--sort", " "], "Invalid value for '--sort': unknown value ' '"),
+    (["export", "--sort", ""], "Invalid value for '--sort': unknown value ''"),
+    (["timeline", "--sort", ""], "Invalid value for '--sort': unknown value ''"),
+])
+def test_an_empty_value_is_a_bad_command_line_not_the_default(run, args, message):
+    # `--sort "$ORDER"` with ORDER unset must not quietly mean date order, nor `--facts "$DIR"` this folder.
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert message in " ".join(result.stderr.split()), result.stderr

@@ -14,9 +14,10 @@ from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
 from typer.core import TyperGroup
+from typer.models import TyperPath
 
 from .. import __version__
-from ..errors import AllianceError
+from ..errors import AllianceError, UsageError
 from ..formats import FILE_FORMATS, OutputFormat
 from ..formats.view import Listing, Rows
 from .output import ReaderGone, print_renderables, terminal_width, to_stdout, write_file
@@ -231,7 +232,7 @@ def main_options(
     facts: Annotated[
         Optional[Path],
         typer.Option("--facts", envvar="ALLIANCE_FACTS", help="Facts directory to use instead of the shipped dataset.",
-                     show_envvar=True, file_okay=False),
+                     show_envvar=True, click_type=folder_path()),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours (NO_COLOR is honoured too).")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Print the traceback of internal errors.")] = False,
@@ -284,10 +285,17 @@ FormatOption = Annotated[
     typer.Option("--format", "-f", help="Output format. Default: table on a terminal, plain (tab-separated) when piped.",
                  case_sensitive=False),
 ]
+def _output_value(value: str | None) -> str | None:
+    if value == "":
+        raise typer.BadParameter("the file name is empty (is a shell variable unset?); give a file name, "
+                                 "or - for standard output")
+    return value
+
+
 OutputOption = Annotated[
     Optional[str],  # text, not Path: Path("out/") drops the slash that says the user named a folder
     typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout; '-' is stdout.",
-                 metavar="FILE"),
+                 metavar="FILE", callback=_output_value),
 ]
 
 
@@ -422,9 +430,45 @@ SORT_HELP = (
     "Order by date (undated last), kind, status (reported, alleged, denied, disputed), sources (most "
     "distinct sources first) or id; ties in date order."
 )
+
+
+class _GivenPath(TyperPath):
+    """click's Path check, and an empty value refused: `--facts "$UNSET"` must not mean the current folder."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, (str, bytes)) and not value:
+            self.fail("an empty path names no file or folder (is a shell variable unset?)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def folder_path() -> Any:
+    """The click type of an option or argument naming a folder (`click_type=folder_path()`)."""
+    return _GivenPath(file_okay=False)
+
+
+def file_path() -> Any:
+    """The click type of one naming a file to read."""
+    return _GivenPath(dir_okay=False)
+
+
+SourcesOption = Annotated[
+    Path, typer.Option("--sources", help="Folder holding the archived source texts.", click_type=folder_path())
+]
+
+
+def _sort_value(value: str | None) -> str | None:
+    """--sort's value checked as it is parsed: `--sort ''` is a bad command line, never the default order."""
+    from ..query import SORTS, choice
+
+    try:
+        return None if value is None else choice("--sort", value, SORTS)
+    except UsageError as e:
+        raise typer.BadParameter(str(e).removeprefix("--sort: ")) from None
+
+
 SortOption = Annotated[
     Optional[str], typer.Option("--sort", help=SORT_HELP, metavar="date|kind|status|sources|id",
-                                autocompletion=_complete_sorts)
+                                autocompletion=_complete_sorts, callback=_sort_value)
 ]
 ReverseOption = Annotated[
     bool, typer.Option("--reverse", "-r", help="The order turned round (--sort date --reverse: newest first); "

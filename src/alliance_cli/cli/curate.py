@@ -14,6 +14,7 @@ from ..formats.view import visible
 from .common import (
     GLOBAL_HELP,
     FormatOption,
+    SourcesOption,
     _complete_sources,
     _dataset,
     _state,
@@ -21,15 +22,11 @@ from .common import (
     app,
     command,
     emit,
+    file_path,
     terminal_width,
     write_stdout,
 )
 from .output import print_renderables, write_atomically
-
-SourcesOption = Annotated[
-    Path, typer.Option("--sources", help="Folder holding the archived source texts.", file_okay=False)
-]
-
 
 MAX_PLACES = 20  # where a quote occurs, listed; past that, counted
 
@@ -119,7 +116,8 @@ def _entity_ids(ds, names: list[str] | None) -> list[str]:
 
 @command("source", group=add_app)
 def add_source(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="The text of the source, as archived (UTF-8).", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The text of the source, as archived (UTF-8).",
+                                               click_type=file_path())],
     id: Annotated[str, typer.Option("--id", help="The new source id (a slug).")],
     title: Annotated[str, typer.Option("--title", help="Its title.")],
     kind: Annotated[str, typer.Option("--kind", help="article, blog-post, essay, slideshow, podcast or report.")],

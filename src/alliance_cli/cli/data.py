@@ -25,11 +25,13 @@ from .common import (
     SingleOption,
     SortOption,
     SourceOption,
+    SourcesOption,
     StatusOption,
     UntilOption,
     YearOption,
     command,
     emit,
+    folder_path,
     write_stdout,
     _complete_claims,
     _dataset,
@@ -44,7 +46,8 @@ from .output import check_outside, is_stream, refuse_folder, write_file, write_f
 @command()
 def validate(
     directory: Annotated[
-        Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).", file_okay=False)
+        Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).",
+                                       click_type=folder_path())
     ] = None,
 ) -> None:
     """Check a facts directory and report every problem in it.
@@ -67,9 +70,7 @@ def validate(
 
 @command()
 def verify(
-    sources: Annotated[
-        Path, typer.Option("--sources", help="Folder holding the archived source texts.", file_okay=False)
-    ],
+    sources: SourcesOption,
 ) -> None:
     """Check every citation against the archived source texts.
 
@@ -246,7 +247,8 @@ class LintFormat(str, Enum):
 @command()
 def lint(
     directory: Annotated[
-        Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).", file_okay=False)
+        Optional[Path], typer.Argument(help="Facts directory to check (default: the one in use).",
+                                       click_type=folder_path())
     ] = None,
     rule: Annotated[Optional[list[str]], typer.Option("--rule", "-r", help="Run only this rule; repeat for several.")] = None,
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip this rule; repeat for several.")] = None,
