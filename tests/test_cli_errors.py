@@ -144,16 +144,40 @@ def test_export_to_a_missing_folder_is_a_clean_error(run, tmp_path):
     (["verify", "--sources", ""], "Invalid value for '--sources': an empty path names no file or folder"),
     (["add", "source", "", "--id", "x", "--title", "t", "--kind", "essay", "--sources", "."],
      "Invalid value for 'FILE': an empty path names no file or folder"),
-    (["export", "--output", ""], "Invalid value for '--output' / '-o': the file name is empty (is a shell variable "
-                                 "unset?); give a file name, or - for standard output"),
-    (["claims", "--sort", ""], "Invalid value for '--sort': unknown value '' (choose date, kind, status, sources, id)"),
-    (["show", "ruritania", "--sort", ""], "Invalid value for '--sort': unknown value ''"),
-    (["treaties", "--sort", " "], "Invalid value for '--sort': unknown value ' '"),
-    (["export", "--sort", ""], "Invalid value for '--sort': unknown value ''"),
-    (["timeline", "--sort", ""], "Invalid value for '--sort': unknown value ''"),
+    (["export", "--output", ""], "error: --output: the file name is empty (is a shell variable unset?); give a file "
+                                 "name, or - for standard output"),
+    (["claims", "--sort", ""], "error: --sort: unknown value '' (choose date, kind, status, sources, id)"),
+    (["show", "ruritania", "--sort", ""], "error: --sort: unknown value ''"),
+    (["treaties", "--sort", " "], "error: --sort: unknown value ' '"),
+    (["export", "--sort", ""], "error: --sort: unknown value ''"),
+    (["timeline", "--sort", ""], "error: --sort: unknown value ''"),
 ])
 def test_an_empty_value_is_a_bad_command_line_not_the_default(run, args, message):
     # `--sort "$ORDER"` with ORDER unset must not quietly mean date order, nor `--facts "$DIR"` this folder.
     result = run(*args)
     assert (result.exit_code, result.stdout) == (2, "")
     assert message in " ".join(result.stderr.split()), result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["claims", "--year", "2023", "--year", "2024"], "--year takes one value, and was given '2023' and then '2024'; give it once"),
+    (["claims", "--count-by", "kind", "--count-by=party"], "--count-by takes one value, and was given 'kind' and then 'party'"),
+    (["claims", "--status", "alleged", "--status", "denied"], "--status takes one value"),
+    (["claims", "--since", "2022", "--since", "2023"], "--since takes one value"),
+    (["show", "ruritania", "-f", "csv", "--format", "json"], "--format takes one value, and was given 'csv' and then 'json'"),
+    (["export", "-o", "a.csv", "--output", "b.csv"], "--output takes one value"),
+    (["--facts", "a", "--facts", "b", "show", "ruritania"], "--facts takes one value, and was given 'a' and then 'b'"),
+    (["claims", "-s", "\x1b[31mred", "-s", "b"], "--search takes one value, and was given '\\x1b[31mred' and then 'b'"),
+])
+def test_an_option_of_one_value_given_two_is_a_bad_command_line(run, args, message):
+    # click would keep the last silently: `--year 2023 --year 2024` would drop a filter without a word.
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert message in result.stderr
+
+
+def test_the_same_value_twice_and_repeatable_options_are_fine(run):
+    once = run("claims", "--party", "ruritania", "--kind", "treaty", "--kind", "trade", "-n", "2")
+    twice = run("claims", "--party", "ruritania", "--party", "Ruritania", "--kind", "treaty", "--kind", "trade",
+                "-n", "2", "--limit", "2", "-n2")
+    assert (once.exit_code, twice.exit_code, twice.stderr) == (0, 0, "") and once.stdout == twice.stdout != ""

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+from typer._click.exceptions import ClickException
 from typer.models import TyperPath
 
 from .. import __version__
@@ -37,7 +38,38 @@ HELP_GROUPS = (
 )
 
 
-class _Group(TyperGroup):
+class _OneValueEach:
+    """An option that takes one value refuses a second, different one (`--year 2023 --year 2024`),
+    which click would silently let replace the first: a filter dropped without a word. Flags and
+    options that take several values (`--party`, `--kind`) repeat freely; the same value twice is fine."""
+
+    def make_parser(self, ctx: Any) -> Any:
+        parser = super().make_parser(ctx)  # type: ignore[misc]
+        options = {id(o): o for o in (*parser._long_opt.values(), *parser._short_opt.values())}.values()
+        for option in options:
+            if option.action == "store":
+                option.process = _once(option, ctx)
+        return parser
+
+
+def _once(option: Any, ctx: Any) -> Any:
+    process = option.process
+
+    def checked(value: Any, state: Any) -> None:
+        if option.dest in state.opts and state.opts[option.dest] != value and not ctx.resilient_parsing:
+            name = max(option.obj.opts, key=len)
+            ctx.fail(f"{name} takes one value, and was given {state.opts[option.dest]!r} and then {value!r}; "
+                     "give it once")
+        process(value, state)
+
+    return checked
+
+
+class _Command(_OneValueEach, TyperCommand):
+    pass
+
+
+class _Group(_OneValueEach, TyperGroup):
     """Lists commands in HELP_GROUPS' order and under its headings (plain text, as the rest of the help
     is; Typer's own help panels need its rich help formatting), and accepts global options after the
     command."""
@@ -150,6 +182,20 @@ def _report(error: AllianceError) -> None:
         console.print(Text(visible(f"error: {problem}" if not problem.file else str(problem))))
 
 
+class _ParseError(ClickException):
+    """A usage error found while click parses the command line (in an option's callback), reported as
+    every other one is: one line, `error: ...`, exit 2."""
+
+    exit_code = 2
+
+    def __init__(self, error: UsageError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def show(self, file: Any = None) -> None:
+        _report(self.error)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -175,6 +221,7 @@ def command(*args: Any, group: typer.Typer | None = None, **kwargs: Any) -> Call
         # The whole summary, never click's cut at the first full stop or at 45 characters.
         kwargs.setdefault("short_help", summary(fn.__doc__))
         kwargs.setdefault("epilog", GLOBAL_HELP)
+        kwargs.setdefault("cls", _Command)
         (group or app).command(*args, **kwargs)(run)
         return fn
 
@@ -287,8 +334,8 @@ FormatOption = Annotated[
 ]
 def _output_value(value: str | None) -> str | None:
     if value == "":
-        raise typer.BadParameter("the file name is empty (is a shell variable unset?); give a file name, "
-                                 "or - for standard output")
+        raise _ParseError(UsageError("--output: the file name is empty (is a shell variable unset?); give a file "
+                                     "name, or - for standard output"))
     return value
 
 
@@ -463,7 +510,7 @@ def _sort_value(value: str | None) -> str | None:
     try:
         return None if value is None else choice("--sort", value, SORTS)
     except UsageError as e:
-        raise typer.BadParameter(str(e).removeprefix("--sort: ")) from None
+        raise _ParseError(e) from None
 
 
 SortOption = Annotated[
