@@ -437,3 +437,20 @@ def test_a_query_is_shown_as_text_never_as_markup_or_escapes(run, facts):
     assert (result.exit_code, result.stderr) == (3, "error: no claims match '[bold]zz\\x1b[31m'\n")
     result = run("search", "drones OR [red]", "-f", "table", env={"COLUMNS": "80"})
     assert result.exit_code == 0 and result.stdout.startswith("2 claims matching 'drones OR [red]', best first\n")
+
+
+def test_a_long_query_is_quoted_short_in_messages(run):
+    query = " ".join(["dornes"] * 2000)
+    for args in (["search", query], ["claims", "-s", query], ["search", '"' + query], ["search", "!" * 5000]):
+        result = run(*args)
+        assert result.exit_code in (0, 2, 3) and len(result.stderr) < 200, (args[:1], result.stderr[:300])
+        assert result.stderr == "" or (result.stderr.count("\n") == 1 and "…" in result.stderr)
+    assert run("search", query).stderr == "error: no claims match 'dornes dornes dornes dornes dornes dor…\n"
+
+
+def test_a_query_that_starts_with_a_dash_is_told_to_follow_two_dashes(run):
+    result = run("search", "-borduria trade")
+    assert result.exit_code == 2
+    assert "No such option: -b; a value that starts with '-' goes after '--': alliance search -- '-borduria trade'" \
+        in result.stderr
+    assert run("search", "--", "-borduria trade").exit_code in (0, 3)

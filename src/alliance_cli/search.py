@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import cache
-from .errors import AllianceError, UsageError
+from .errors import AllianceError, UsageError, shown
 from .model import Dataset, entity_names, name_key
 
 # Curly, low and angle quotes fold to '"', and every apostrophe to "'": a query pasted from a word
@@ -97,7 +97,7 @@ def parse(text: str) -> Query:
     terms = [t for t in items if isinstance(t, Term)]
     for term, words in zip(terms, tokens([t.text for t in terms])):
         if not words:
-            raise UsageError(f"search: {term.shown()!r} has no letters or digits to look for")
+            raise UsageError(f"search: {shown(term.shown())} has no letters or digits to look for")
     if not groups:
         raise UsageError("search: the query only excludes: give a word to look for as well")
     fts = " AND ".join("(" + " OR ".join(t.fts() for t in group) + ")" for group in groups)
@@ -122,7 +122,7 @@ def _scan(text: str) -> list[Term | str]:
         if text[i] == '"':
             close = text.find('"', i + 1)
             if close < 0:
-                raise UsageError(f"search: unclosed quote in {text[i:].strip()!r}: end the phrase with \"")
+                raise UsageError(f"search: unclosed quote in {shown(text[i:].strip())}: end the phrase with \"")
             body, i = text[i + 1:close], close + 1
             prefix = i < n and text[i] == "*"
             while i < n and text[i] == "*":
@@ -197,7 +197,7 @@ def no_match(dataset: Dataset, query: str) -> str:
     """`no claims match 'dornes'; did you mean 'drones'?`: close words from the dataset's own vocabulary."""
     q = parse(query)
     better = suggestion(dataset, q)
-    return f"no claims match {query!r}" + (f"; did you mean {better!r}?" if better else "")
+    return f"no claims match {shown(query)}" + (f"; did you mean {shown(better)}?" if better else "")
 
 
 def suggestion(dataset: Dataset, q: Query) -> str | None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
-from typer.core import TyperCommand, TyperGroup
-from typer._click.exceptions import ClickException
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer._click.exceptions import ClickException, NoSuchOption
 from typer.models import TyperPath
 
 from .. import __version__
@@ -66,7 +66,19 @@ def _once(option: Any, ctx: Any) -> Any:
 
 
 class _Command(_OneValueEach, TyperCommand):
-    pass
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser uses up the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except NoSuchOption as e:
+            # `alliance search "-iran drones"`: a query (or name) that starts with '-' reads as options.
+            token = next((a for a in given if a.startswith(e.option_name)), None)
+            if token is not None and any(isinstance(p, TyperArgument) for p in self.params) and not e.possibilities:
+                import shlex
+
+                e.message += (f"; a value that starts with '-' goes after '--': {ctx.command_path} -- "
+                              f"{shlex.quote(token)}")
+            raise
 
 
 class _Group(_OneValueEach, TyperGroup):

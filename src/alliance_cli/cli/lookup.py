@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import __version__
+from ..errors import shown
 from ..formats.view import Listing, Rows
 from ..words import counted
 from .common import (
@@ -207,7 +208,7 @@ def _no_match_hint(ds, search: str | None, chosen: list) -> None:
 
         better = suggestion(ds, parse(search))
         if better:
-            _stderr().print(f"no claims match {search!r}; did you mean {better!r}?", markup=False)
+            _stderr().print(f"no claims match {shown(search)}; did you mean {shown(better)}?", markup=False)
 
 
 @command()
