@@ -206,6 +206,24 @@ def test_csv_header_row_is_neutralized_too():
     assert write(["=cmd()", "@sum", "plain"], [["+1", -1, "ok"]]) == "'=cmd(),'@sum,plain\r\n'+1,-1,ok\r\n"
 
 
+@pytest.mark.parametrize("cell", [" =1+1", "  @SUM(A1)", "\n-2+3", "\u00a0+cmd", "\u3000=1", "\uff1dSUM(1)",
+                                  "\uff0b1", "\uff0d1", "\uff20A1", " \uff1d1"])
+def test_csv_neutralizes_a_formula_after_white_space_or_in_full_width(cell):
+    # A spreadsheet that trims cells on import would find `=` first; an East Asian input method may
+    # read a full-width sign as the ASCII one. Each gets the same leading quote, and gives the text back.
+    written = write([cell], [[cell]])
+    assert written == f"{_csv_cell(chr(39) + cell)}\r\n{_csv_cell(chr(39) + cell)}\r\n"
+    assert [_unneutralize(c) for row in csv.reader(io.StringIO(written, newline="")) for c in row] == [cell, cell]
+
+
+def test_csv_leaves_white_space_and_signs_inside_text_alone():
+    assert write(["a = b"], [[" ", "", "x - y", " plain", "\uff21"]]) == "a = b\r\n ,,x - y, plain,\uff21\r\n"
+
+
+def _csv_cell(text: str) -> str:
+    return f'"{text}"' if any(ch in text for ch in '\r\n",') else text
+
+
 def test_sources_csv_neutralizes_titles(run):
     result = run("sources", "--format", "csv")
     assert result.stdout.splitlines()[1].startswith("evil-source,\"'=HYPERLINK(")
