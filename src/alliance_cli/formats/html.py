@@ -13,7 +13,7 @@ from .. import __version__
 from ..model import Citation, Claim, Dataset, Source
 from ..query import citation
 from .datapackage import UNTITLED
-from .view import Listing, Rows, entity_name, json_array, quantity_text, treaty_text, visible, when
+from .view import UNSAFE, Listing, Rows, entity_name, json_array, quantity_text, treaty_text, visible, when
 
 STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --rule: #d6d6d6; --alleged: #8a4b00;
@@ -67,10 +67,13 @@ def _h(text: object) -> str:
 
 
 def _url(url: str | None) -> str | None:
-    """A URL safe to link to (http or https only), else None: `javascript:` and `data:` stay text."""
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+    """A URL safe to link to (http or https only), else None: `javascript:` and `data:` stay text, and
+    so does an address with a user name in it (`https://news.example@evil.example/`), which names
+    one host and leads to another."""
+    if not url or any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in url) or UNSAFE.search(url):
         return None
-    return url if urlsplit(url).scheme.lower() in ("http", "https") else None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and "@" not in parts.netloc else None
 
 
 def _names(ds: Dataset, ids: tuple[str, ...]) -> str:
