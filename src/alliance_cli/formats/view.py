@@ -229,6 +229,18 @@ def source_line(source: Source) -> str:
     return f"{source.title}{outlet} ({', '.join(bits)})"
 
 
+def web_address(url: str) -> bool:
+    """Whether a URL may be a link: http or https only (`javascript:`, `data:` and `file:` are shown
+    as text), with no user name in it (`https://news.example@evil.example/` names one host and leads
+    to another), no backslash (which browsers read as `/`) and nothing unsafe or blank in it."""
+    from urllib.parse import urlsplit
+
+    if any(ch.isspace() or ch == "\\" for ch in url) or UNSAFE.search(url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and "@" not in parts.netloc
+
+
 def json_array(values: list[Any] | tuple[Any, ...]) -> str:
     """Several texts in one cell or field, unambiguously (CSV and plain): `["a; b", null, "c"]`,
     exactly as `json.dumps(values, ensure_ascii=False)` writes them."""
