@@ -111,7 +111,7 @@ MARKDOWN = r"""
 | 2024-05 | trade | Red \\x1b\[31mtext\\x1b\[0m, bell \\x07, erase \\x1b\[2J, CSI \\x9b31m, carriage\\x0dreturn, RLO \\u202eevil\\u202c, NUL \\x00 end | reported | [^2] |
 | 2024-06-01 | trade | 'already quoted | reported | [^3] |
 
-[^1]: \=HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “<!-- -->@SUM(1+1)\*cmd\|' /C calc'!A0” (\<img src=x onerror=alert(1)\> \*bold\* \`code\` \$x\$ \[a\](javascript:alert(1)))
+[^1]: \=HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “<!-- -->@<!-- -->SUM(1+1)\*cmd\|' /C calc'!A0” (\<img src=x onerror=alert(1)\> \*bold\* \`code\` \$x\$ \[a\](javascript:alert(1)))
 [^2]: \=HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “+1 tab\\x09and newline<br>second line”
 [^3]: \=HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “-2”
 """[1:]

@@ -111,3 +111,12 @@ def test_emoji_shortcodes_stay_text():
     html = _html(markdown.rows(Rows(("value",), [(":warning: :+1: :white_check_mark: 10:30:00",)])))
     assert not re.search(r":[\w+-]+:", html.replace("\\", "")) and not re.search(r":[\w+-]+:", _text(html).replace(":", ":<>"))
     assert _text(re.search(r"<td>(.*)</td>", html).group(1)) == ":warning: :+1: :white_check_mark: 10:30:00"
+
+
+def test_no_user_is_mentioned_and_no_issue_referenced():
+    # In GitHub issues and comments `@name` notifies a user and `#12` links an issue: data pasted
+    # there does neither. Each stays one text to the reader.
+    text = "@octocat, cc @SUM(1+1) and a@b.example; see #12 and C# 7"
+    html = _html(markdown.rows(Rows(("value",), [(text,)])))
+    assert not re.search(r"@\w|#\d", html)
+    assert _text(re.search(r"<td>(.*)</td>", html).group(1)) == text

@@ -16,8 +16,10 @@ _INLINE = re.compile(r"([\\`*_\[\]<>&~$|#])")
 _BLOCK_START = re.compile(r"^( *)([-+=]|\d{1,9}(?=[.)]))")
 # Leading spaces would make a code block, or be dropped; as entities they are kept, as text.
 _LEADING_SPACES = re.compile(r"^ +")
-# GitHub shows `:warning:` as an emoji; an empty comment after the first colon keeps it text.
+# GitHub shows `:warning:` as an emoji, and in issues and comments links `@name` to a user it
+# notifies and `#123` to an issue; an empty comment after the colon, `@` or `#` keeps each text.
 _EMOJI = re.compile(r":(?=[\w+\\-]+:)")
+_REFERENCE = re.compile(r"(?<=\\#)(?=\d)")
 # GitHub also links bare addresses: `www.`, `https://` and e-mail addresses (with or without
 # `mailto:`). A backslash before the `.` or `:` stops the first two; e-mail links are found after
 # escapes are read, so an empty HTML comment (invisible when rendered) keeps `@` apart instead.
@@ -25,7 +27,8 @@ _WWW = re.compile(r"(?i)(www)\.")
 
 
 def _unlinked(text: str) -> str:
-    return _EMOJI.sub(":<!-- -->", _WWW.sub(r"\1\\.", text).replace("://", "\\://").replace("@", "<!-- -->@"))
+    text = _WWW.sub(r"\1\\.", text).replace("://", "\\://").replace("@", "<!-- -->@<!-- -->")
+    return _REFERENCE.sub("<!-- -->", _EMOJI.sub(":<!-- -->", text))
 
 
 
