@@ -245,12 +245,19 @@ def test_csv_on_a_terminal_shows_controls_escaped(monkeypatch):
     assert shown.endswith("\r\n")  # the layout is left alone
 
 
+def test_visible_keeps_the_joiners_scripts_need():
+    # Persian (ZWNJ) and emoji sequences (ZWJ) are text, not tricks.
+    assert visible("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469") == \
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469"
+
+
 def test_terminal_safe_keeps_tabs_and_line_ends_only():
     assert terminal_safe("a\tb\r\nc\rd\x1b[0m\u202e\n") == "a\tb\r\nc\\x0dd\\x1b[0m\\u202e\n"
 
 
 def test_visible_leaves_nothing_unsafe():
     text = "".join(chr(i) for i in range(0x20)) + "\x7f\x85\x9f\u061c\u200e\u200f\u202a\u202e\u2066\u2069"
+    text += "\u200b\u2028\u2029\u2060\u2064\u206a\u206f\ufeff\ufff9\ufffb\U000e0001\U000e0041\U000e007f"
     assert UNSAFE.search(visible(text).replace("\n", "")) is None
 
 
