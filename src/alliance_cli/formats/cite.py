@@ -53,10 +53,10 @@ def _keys(claim: Claim) -> list[str]:
     return keys
 
 
-def _quoted(cit: Citation, source: Source, bibtex: bool = False) -> str:
+def _quoted(cit: Citation, source: Source) -> str:
     note = f" Note: {cit.note}" if cit.note else ""
-    # BibTeX styles make the `url` field a link: an address that may not be one is given as text.
-    address = f" Address (not a web link): {source.url}." if bibtex and source.url and not web_address(source.url) else ""
+    # BibTeX styles and CSL processors make a URL a link: an address that may not be one is text.
+    address = f" Address (not a web link): {source.url}." if source.url and not web_address(source.url) else ""
     return f"Quoted: “{cit.quote}”.{note}{address} Archive {source.archive}, sha256 {source.sha256}"
 
 
@@ -72,7 +72,7 @@ def csl_item(key: str, cit: Citation, source: Source) -> dict:
         item["author"] = [{"literal": source.byline}]
     if source.published:
         item["issued"] = {"date-parts": [[p for p in parse_partial_date(source.published) if p is not None]]}
-    if source.url:
+    if source.url and web_address(source.url):
         item["URL"] = source.url
     item["note"] = _quoted(cit, source)
     return item
@@ -115,7 +115,7 @@ def bibtex(dataset: Dataset, claim: Claim) -> str:
                 fields.append(("month", str(month)))
         if source.url and web_address(source.url):
             fields.append(("url", bibtex_url(source.url)))
-        fields.append(("note", bibtex_text(_quoted(cit, source, bibtex=True))))
+        fields.append(("note", bibtex_text(_quoted(cit, source))))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         entries.append(f"@misc{{{key},\n{body}\n}}\n")
     return "\n".join(entries)
