@@ -59,6 +59,9 @@ def test_a_facts_directory_may_leave_dataset_yaml_out(facts_copy):
         ("    url: https://creativecommons.org/publicdomain/zero/1.0/\n", "", "dataset.yaml:7: licence.url: required field is missing"),
         ("url: https://creativecommons.org/publicdomain/zero/1.0/", "url: creativecommons.org", "dataset.yaml:9: licence.url: must be a web address (https://...)"),
         ("maintainers: [Ada, Grace]", "maintainers: []", "dataset.yaml:10: maintainers: must not be empty"),
+        # A homepage becomes a link in the data package: a `javascript:` one would run when followed.
+        ("maintainers: [Ada, Grace]", 'maintainers: [Ada, Grace]\n  homepage: "javascript:alert(1)"',
+         "dataset.yaml:11: homepage: must be a web address (https://...)"),
         ("  title: Borduria watch\n", "  title: Borduria watch\n  titel: typo\n", "dataset.yaml:4: titel: unknown key; did you mean 'title'?"),
         ("dataset:\n", "datasets:\n", "dataset.yaml:2: datasets: unknown top-level key; this file holds only 'dataset'"),
     ],

@@ -4,6 +4,8 @@ by a real browser (headless Chromium)."""
 from __future__ import annotations
 
 import html
+import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -188,3 +190,74 @@ def test_related_claims_link_within_the_page(run):
     assert '<p class="details">12.5 USD billion; related: borduria-trade-2021</p>' in page  # not on this page
     page = run("export", "-f", "html", "--kind", "trade").stdout
     assert '<p class="details">12.5 USD billion; related: <a href="#borduria-trade-2021">borduria-trade-2021</a></p>' in page
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "\tjavascript:alert(1)",
+    "java\nscript:alert(1)", "vbscript:msgbox(1)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd",
+    "https://news.example@evil.example/", "https://user:pass@evil.example/", "https:\\\\evil.example\\x",
+    "https://evil.example/\u202egpj.exe", "https://evil.example/\u2028x", "//evil.example/x", "evil.example",
+])
+def test_only_a_plain_web_address_becomes_a_link(url):
+    from alliance_cli.formats.html import _url
+
+    assert _url(url) is None
+
+
+@pytest.mark.parametrize("url", ["https://news.example/a?b=1&c=2#d", "HTTP://NEWS.EXAMPLE/", "http://news.example:8080/x"])
+def test_web_addresses_are_linked(url):
+    from alliance_cli.formats.html import _url
+
+    assert _url(url) == url
+
+
+# Each would set the page's title if the browser ran any of it; a payload per context the page has:
+# element text, an attribute value (quoted either way), an href, the <title>, a <style>.
+RUNS = [
+    "<script>document.title='PWNED'</script>",
+    "<img src=x onerror=\"document.title='PWNED'\">",
+    "\" onfocus=\"document.title='PWNED'\" autofocus x=\"",
+    "' onfocus='document.title=`PWNED`' autofocus x='",
+    "</title><script>document.title='PWNED'</script>",
+    "</style><script>document.title='PWNED'</script>",
+    "<svg onload=\"document.title='PWNED'\">",
+    "<!--<script>document.title='PWNED'</script>-->",
+    "\u2028<script>document.title='PWNED'</script>",
+]
+
+
+@needs_chromium
+def test_chromium_runs_nothing_from_any_field(run, tmp_path, facts_copy):
+    sources = facts_copy / "sources.yaml"
+    text = sources.read_text()
+    for field in ("title: Alpha Report", "outlet: Alpha News", "byline: A. Writer"):
+        name = field.split(":")[0]
+        text = text.replace(field, f"{name}: {json.dumps(' '.join(RUNS))}")
+    sources.write_text(text.replace("url: null", 'url: " JaVaScRiPt:document.title=\'PWNED\'"')
+                       .replace("kind: podcast", 'kind: podcast\n    url: "https://news.example@evil.example/\\"onfocus=x"'))
+    claims = facts_copy / "claims" / "borduria.yaml"
+    claims.write_text(re.sub(r"(statement|quote|note): .*", lambda m: f"{m.group(1)}: {json.dumps(' '.join(RUNS))}",
+                             claims.read_text()))
+    entities = facts_copy / "entities.yaml"
+    entities.write_text(entities.read_text().replace("name: Borduria", f"name: {json.dumps(RUNS[4])}"))
+    (facts_copy / "dataset.yaml").write_text(
+        f"dataset:\n  title: {json.dumps(RUNS[4] + RUNS[5])}\n  description: x\n  version: '1.0.0'\n"
+        "  date: 2024-01-01\n  licence:\n    name: CC-BY-4.0\n"
+        f"    title: {json.dumps(RUNS[2])}\n    url: \"https://x.example/\\\"onmouseover=x\"\n  maintainers: [me]\n")
+    assert run("--facts", str(facts_copy), "validate").exit_code == 0
+    for args in (("export",), ("show", "borduria"), ("sources",), ("entities",), ("about",)):
+        sheet = tmp_path / "sheet.html"
+        result = run("--facts", str(facts_copy), *args, "-f", "html", "-o", str(sheet)) if args == ("export",) else \
+            run("--facts", str(facts_copy), *args, "-f", "html")
+        assert result.exit_code == 0, result.stderr
+        if args != ("export",):
+            sheet.write_text(result.stdout, encoding="utf-8")
+        dom = _render(sheet, tmp_path)
+        page = Page(dom)
+        title = html.unescape(re.search(r"<title>(.*?)</title>", dom, re.S).group(1))
+        assert title != "PWNED", args
+        assert RUNS[4] in html.unescape(re.sub(r"<[^>]*>", "", dom)), args  # shown as text
+        assert [t for t, _ in page.tags if t in ("script", "img", "svg")] == [], args
+        assert not any(name.startswith("on") or name == "autofocus" for _, attrs in page.tags for name in attrs), args
+        hrefs = [attrs["href"] for t, attrs in page.tags if t == "a"]
+        assert all(h.startswith("#") or (h.startswith("https://") and "@" not in h.split("/")[2]) for h in hrefs), hrefs

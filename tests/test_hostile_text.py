@@ -107,13 +107,13 @@ def test_table_in_colour_sends_only_its_own_styles():
 MARKDOWN = r"""
 | Date | Kind | Statement | Status | Sources |
 |---|---|---|---|---|
-| 2024 | diplomacy | \[bold red\]Alliance\[/\] signed \[link=https\://evil.example\]here\[/link\] :warning: | reported | [^1] |
+| 2024 | diplomacy | \[bold red\]Alliance\[/\] signed \[link=https\://evil.example\]here\[/link\] :<!-- -->warning: | reported | [^1] |
 | 2024-05 | trade | Red \\x1b\[31mtext\\x1b\[0m, bell \\x07, erase \\x1b\[2J, CSI \\x9b31m, carriage\\x0dreturn, RLO \\u202eevil\\u202c, NUL \\x00 end | reported | [^2] |
 | 2024-06-01 | trade | 'already quoted | reported | [^3] |
 
-[^1]: =HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “<!-- -->@SUM(1+1)\*cmd\|' /C calc'!A0” (\<img src=x onerror=alert(1)\> \*bold\* \`code\` \$x\$ \[a\](javascript:alert(1)))
-[^2]: =HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “+1 tab\\x09and newline<br>second line”
-[^3]: =HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “-2”
+[^1]: \=HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “<!-- -->@<!-- -->SUM(1+1)\*cmd\|' /C calc'!A0” (\<img src=x onerror=alert(1)\> \*bold\* \`code\` \$x\$ \[a\](javascript:alert(1)))
+[^2]: \=HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “+1 tab\\x09and newline<br>second line”
+[^3]: \=HYPERLINK("https\://evil.example","Click") — \\x1b\]8;;https\://evil.example\\x07Outlet\\x1b\]8;;\\x07 (article): “-2”
 """[1:]
 
 
@@ -140,8 +140,43 @@ def test_json_is_exact_and_sends_no_raw_controls(run, fmt):
 def test_json_document_carries_hostile_names_and_titles_exactly(run):
     document = json.loads(run("export").stdout)
     assert document["entities"][1]["name"] == "Hostilia [bold red]Republic[/]"
-    assert document["entities"][1]["aliases"] == ["\x1b[31mred alias", "[link=https://evil.example]Hostile link[/link]"]
+    assert document["entities"][1]["aliases"] == ["\x1b[31mred alias", "[link=https://evil.example]Hostile link[/link]",
+                                                  INVISIBLE_ALIAS]
     assert document["sources"][0]["outlet"] == "\x1b]8;;https://evil.example\x07Outlet\x1b]8;;\x07"
+
+
+# Line separators and characters that show as nothing: each would let text look other than it is.
+INVISIBLE_ALIAS = "Line\u2028Para\u2029Zero\u200bJoiner\u2060Bom\ufeffTag\U000e0041"
+INVISIBLE_SHOWN = "Line\\u2028Para\\u2029Zero\\u200bJoiner\\u2060Bom\\ufeffTag\\U000e0041"
+
+
+@pytest.mark.parametrize("fmt", ["plain", "markdown", "html"])
+def test_line_separators_and_invisible_characters_are_shown_as_escapes(run, fmt):
+    result = run("entities", "--format", fmt)
+    assert result.exit_code == 0
+    assert (INVISIBLE_SHOWN.replace("\\", "\\\\") if fmt == "markdown" else INVISIBLE_SHOWN) in result.stdout
+    # One line per entity in plain text: a U+2028 would have split it for str.splitlines().
+    if fmt == "plain":
+        assert len(result.stdout.splitlines()) == 2
+
+
+def test_json_escapes_line_separators_and_tag_characters_and_reads_back(run):
+    result = run("export", "--format", "json")
+    assert "Line\\u2028Para\\u2029Zero\\u200bJoiner\\u2060Bom\\ufeffTag\\udb40\\udc41" in result.stdout
+    assert json.loads(result.stdout)["entities"][1]["aliases"][2] == INVISIBLE_ALIAS
+
+
+def test_completion_offers_no_candidate_that_would_reach_the_terminal_raw():
+    # bash lists candidates as they are: an alias with ESC in it would colour (or clear) the screen,
+    # and one with a line separator in it is no word to insert. The entity's id still completes.
+    import os
+    import subprocess
+
+    env = {**os.environ, "_ALLIANCE_COMPLETE": "complete_bash", "COMP_WORDS": "alliance show ", "COMP_CWORD": "2",
+           "ALLIANCE_FACTS": str(HOSTILE)}
+    proc = subprocess.run([sys.executable, "-m", "alliance_cli"], env=env, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines() == ["\\[link=https://evil.example\\]Hostile\\ link\\[/link\\]", "hostilia", "ruritania"]
 
 
 def _unneutralize(cell: str) -> str:
@@ -171,6 +206,24 @@ def test_csv_header_row_is_neutralized_too():
     assert write(["=cmd()", "@sum", "plain"], [["+1", -1, "ok"]]) == "'=cmd(),'@sum,plain\r\n'+1,-1,ok\r\n"
 
 
+@pytest.mark.parametrize("cell", [" =1+1", "  @SUM(A1)", "\n-2+3", "\u00a0+cmd", "\u3000=1", "\uff1dSUM(1)",
+                                  "\uff0b1", "\uff0d1", "\uff20A1", " \uff1d1"])
+def test_csv_neutralizes_a_formula_after_white_space_or_in_full_width(cell):
+    # A spreadsheet that trims cells on import would find `=` first; an East Asian input method may
+    # read a full-width sign as the ASCII one. Each gets the same leading quote, and gives the text back.
+    written = write([cell], [[cell]])
+    assert written == f"{_csv_cell(chr(39) + cell)}\r\n{_csv_cell(chr(39) + cell)}\r\n"
+    assert [_unneutralize(c) for row in csv.reader(io.StringIO(written, newline="")) for c in row] == [cell, cell]
+
+
+def test_csv_leaves_white_space_and_signs_inside_text_alone():
+    assert write(["a = b"], [[" ", "", "x - y", " plain", "\uff21"]]) == "a = b\r\n ,,x - y, plain,\uff21\r\n"
+
+
+def _csv_cell(text: str) -> str:
+    return f'"{text}"' if any(ch in text for ch in '\r\n",') else text
+
+
 def test_sources_csv_neutralizes_titles(run):
     result = run("sources", "--format", "csv")
     assert result.stdout.splitlines()[1].startswith("evil-source,\"'=HYPERLINK(")
@@ -192,12 +245,19 @@ def test_csv_on_a_terminal_shows_controls_escaped(monkeypatch):
     assert shown.endswith("\r\n")  # the layout is left alone
 
 
+def test_visible_keeps_the_joiners_scripts_need():
+    # Persian (ZWNJ) and emoji sequences (ZWJ) are text, not tricks.
+    assert visible("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469") == \
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f468\u200d\U0001f469"
+
+
 def test_terminal_safe_keeps_tabs_and_line_ends_only():
     assert terminal_safe("a\tb\r\nc\rd\x1b[0m\u202e\n") == "a\tb\r\nc\\x0dd\\x1b[0m\\u202e\n"
 
 
 def test_visible_leaves_nothing_unsafe():
     text = "".join(chr(i) for i in range(0x20)) + "\x7f\x85\x9f\u061c\u200e\u200f\u202a\u202e\u2066\u2069"
+    text += "\u200b\u2028\u2029\u2060\u2064\u206a\u206f\ufeff\ufff9\ufffb\U000e0001\U000e0041\U000e007f"
     assert UNSAFE.search(visible(text).replace("\n", "")) is None
 
 

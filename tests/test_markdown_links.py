@@ -70,3 +70,53 @@ def test_markdown_rows_render_the_text_itself(text):
 def test_no_text_becomes_a_link(text):
     html = _html(markdown.rows(Rows(("value",), [(text,)])))
     assert _links(html) == []
+
+
+# Text that would start a block where it starts a line: a heading, a list, a thematic break, a
+# code block. Where data starts a paragraph (a listing's subtitle) or a footnote (its source's
+# title), it stays one paragraph of the same text.
+BLOCK_STARTS = ["# heading", "###### six", "- item", "+ item", "1. one", "12) twelve", "---", "===", "- [ ] task",
+                "    indented code", "> quote", "* star", "```fence", "~~~fence", "<!-- comment", "[^1]: x",
+                "[x]: https://evil.example"]
+
+
+def _text(html: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"<[^>]*>", "", html.replace("<!-- -->", "")))
+
+
+@pytest.mark.parametrize("text", BLOCK_STARTS)
+def test_data_that_starts_a_line_stays_a_paragraph_of_the_same_text(text):
+    ds = _dataset("statement")
+    source = Source(id="s", title=text, kind="article", archive="s.txt", sha256="0" * 64)
+    ds = Dataset.of(ds.claims, {"s": source}, {})
+    html = _html(markdown.listing(Listing(ds, list(ds.claims), title="Title", subtitle=text)))
+    assert not re.search(r"<(h[13-6]|ul|hr|pre|code|blockquote)\b", html), html
+    assert html.count("<ol") == 1 and html.count("<li") == 1  # the footnotes, and nothing else
+    subtitle = re.search(r"</h2>\n<p>(.*?)</p>", html, re.S).group(1)
+    assert _text(subtitle) == text
+    footnote = re.search(r'<li id="fn-1">\n<p>(.*?) <a href="#fnref-1"', html, re.S).group(1)
+    assert _text(footnote) == f"{text} (article): “statement” (statement)"
+
+
+@pytest.mark.parametrize("text", ["Foo #", "Foo ##", "C# and F#"])
+def test_a_heading_keeps_a_closing_hash(text):
+    html = _html(markdown.rows(Rows(("value",), [], title=text)))
+    assert _text(re.search(r"<h2>(.*?)</h2>", html).group(1)) == text
+
+
+def test_emoji_shortcodes_stay_text():
+    # cmark-gfm leaves `:warning:` alone, GitHub draws an emoji for it; the empty comment stops that.
+    html = _html(markdown.rows(Rows(("value",), [(":warning: :+1: :white_check_mark: 10:30:00",)])))
+    assert not re.search(r":[\w+-]+:", html.replace("\\", "")) and not re.search(r":[\w+-]+:", _text(html).replace(":", ":<>"))
+    assert _text(re.search(r"<td>(.*)</td>", html).group(1)) == ":warning: :+1: :white_check_mark: 10:30:00"
+
+
+def test_no_user_is_mentioned_and_no_issue_referenced():
+    # In GitHub issues and comments `@name` notifies a user and `#12` links an issue: data pasted
+    # there does neither. Each stays one text to the reader.
+    text = "@octocat, cc @SUM(1+1) and a@b.example; see #12 and C# 7"
+    html = _html(markdown.rows(Rows(("value",), [(text,)])))
+    assert not re.search(r"@\w|#\d", html)
+    assert _text(re.search(r"<td>(.*)</td>", html).group(1)) == text

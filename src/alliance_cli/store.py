@@ -366,8 +366,10 @@ class _Checker:
         if value is not None:
             record = _Record(value, name, raw)
             self._check_date(record, value.date, ("date",))
-            if value.licence.url and not value.licence.url.startswith(("https://", "http://")):
-                self.add("must be a web address (https://...)", name, record.line("licence", "url"), "licence.url")
+            # Both become links in the exports (the data package, Datasette, the HTML fact sheet).
+            for url, where in ((value.licence.url, ("licence", "url")), (value.homepage, ("homepage",))):
+                if url and not url.startswith(("https://", "http://")):
+                    self.add("must be a web address (https://...)", name, record.line(*where), ".".join(where))
         return value
 
     def records(self, path: Path, key: str, cls: type) -> list[_Record]:

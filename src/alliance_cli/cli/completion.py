@@ -49,7 +49,16 @@ class _AnyCase:
         if any(item.type != "plain" for item in offered):
             return []  # a file or folder: nothing from us, so that the shell completes paths itself
         typed = incomplete.casefold()
-        return [item for item in offered if item.value.casefold().startswith(typed)]
+        return [item for item in offered if item.value.casefold().startswith(typed) and _typable(item.value)]
+
+
+def _typable(value: str) -> bool:
+    """Whether a candidate can be offered: an alias with a control character, an escape or a line
+    break in it would reach the terminal raw when the shell lists candidates, or split into two; it
+    can still be typed in full, or reached by the entity's id."""
+    from ..formats.view import UNSAFE
+
+    return "\n" not in value and UNSAFE.search(value) is None
 
 
 # What bash would split or act on in an inserted word; escaped with a backslash, as bash's own

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from ..model import Citation, Claim, Dataset, Source, parse_partial_date
 from .json import dumps
-from .view import status_text, visible
+from .view import status_text, visible, web_address
 
 # CSL item types (https://docs.citationstyles.org/en/stable/specification.html#appendix-iii-types)
 _CSL_TYPE = {
@@ -24,9 +26,17 @@ _BIBTEX = {
     "}": r"\textbraceright{}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    # LaTeX's default font encoding (OT1) prints these as other characters (`<` as ¡, `|` as —):
+    # each as the command for the character itself. (`"` has none that OT1 can print, and stays.)
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
     **{ch: "\\" + ch for ch in "&%$#_"},
 }
 _BIBTEX_TABLE = str.maketrans(_BIBTEX)
+# Pairs that TeX's fonts join into another character (`--` an en dash, ``` `` ``` and `''` curly quotes,
+# `!`` and `?`` inverted marks, `,,` a low quote): an empty group between them keeps both as written.
+_LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')|(?<=[!?])(?=`)|(?<=,)(?=,)")
 # What a URL may hold as it is (RFC 3986); anything else, braces, backslashes, spaces and controls
 # included, is percent-encoded, which names the same address.
 _URL_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
@@ -45,7 +55,9 @@ def _keys(claim: Claim) -> list[str]:
 
 def _quoted(cit: Citation, source: Source) -> str:
     note = f" Note: {cit.note}" if cit.note else ""
-    return f"Quoted: “{cit.quote}”.{note} Archive {source.archive}, sha256 {source.sha256}"
+    # BibTeX styles and CSL processors make a URL a link: an address that may not be one is text.
+    address = f" Address (not a web link): {source.url}." if source.url and not web_address(source.url) else ""
+    return f"Quoted: “{cit.quote}”.{note}{address} Archive {source.archive}, sha256 {source.sha256}"
 
 
 def csl_item(key: str, cit: Citation, source: Source) -> dict:
@@ -60,7 +72,7 @@ def csl_item(key: str, cit: Citation, source: Source) -> dict:
         item["author"] = [{"literal": source.byline}]
     if source.published:
         item["issued"] = {"date-parts": [[p for p in parse_partial_date(source.published) if p is not None]]}
-    if source.url:
+    if source.url and web_address(source.url):
         item["URL"] = source.url
     item["note"] = _quoted(cit, source)
     return item
@@ -77,7 +89,7 @@ def bibtex_text(text: str) -> str:
     BibTeX reads any run of white space as one space, so a line break is written as a space (a blank
     line would end a paragraph in LaTeX, in the middle of an entry).
     """
-    return visible(text).replace("\n", " ").translate(_BIBTEX_TABLE)
+    return _LIGATURE.sub("{}", visible(text).replace("\n", " ").translate(_BIBTEX_TABLE))
 
 
 def bibtex_url(url: str) -> str:
@@ -101,7 +113,7 @@ def bibtex(dataset: Dataset, claim: Claim) -> str:
             fields.append(("year", str(year)))
             if month:
                 fields.append(("month", str(month)))
-        if source.url:
+        if source.url and web_address(source.url):
             fields.append(("url", bibtex_url(source.url)))
         fields.append(("note", bibtex_text(_quoted(cit, source))))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)

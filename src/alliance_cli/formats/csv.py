@@ -24,6 +24,9 @@ CLAIM_COLUMNS = (
 )
 # OWASP "CSV Injection": a cell starting with one of these may be run as a formula by a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The same signs after leading white space (an import that trims cells would leave `=` first), and
+# their full-width forms, which an input method in an East Asian locale may turn into them.
+_FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 
 
 def neutralize(value: Any) -> Any:
@@ -33,7 +36,7 @@ def neutralize(value: Any) -> Any:
     removing one leading quote from a text cell that has one. Numbers are left as numbers: a
     negative amount is data, not a formula.
     """
-    if isinstance(value, str) and value.startswith((*_FORMULA_START, "'")):
+    if isinstance(value, str) and (value.startswith((*_FORMULA_START, "'")) or value.lstrip()[:1] in _FORMULA_SIGNS):
         return "'" + value
     return value
 

@@ -7,13 +7,12 @@ source's URL becomes a link only when it is http or https: a `javascript:` URL s
 from __future__ import annotations
 
 import html
-from urllib.parse import urlsplit
 
 from .. import __version__
 from ..model import Citation, Claim, Dataset, Source
 from ..query import citation
 from .datapackage import UNTITLED
-from .view import Listing, Rows, entity_name, json_array, quantity_text, treaty_text, visible, when
+from .view import Listing, Rows, entity_name, json_array, quantity_text, treaty_text, visible, web_address, when
 
 STYLE = """
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --rule: #d6d6d6; --alleged: #8a4b00;
@@ -67,10 +66,8 @@ def _h(text: object) -> str:
 
 
 def _url(url: str | None) -> str | None:
-    """A URL safe to link to (http or https only), else None: `javascript:` and `data:` stay text."""
-    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    return url if urlsplit(url).scheme.lower() in ("http", "https") else None
+    """A URL safe to link to, else None: `javascript:` and `data:` stay text (see `web_address`)."""
+    return url if url and web_address(url) else None
 
 
 def _names(ds: Dataset, ids: tuple[str, ...]) -> str:

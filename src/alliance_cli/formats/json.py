@@ -35,7 +35,17 @@ def dumps(value: Any, indent: int | None = None) -> str:
     # out raw (json escapes only C0). As \u escapes they are the same string to any JSON reader and
     # inert on a terminal. allow_nan=False: NaN is not JSON (validation refuses it anyway).
     text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
-    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return UNSAFE.sub(_json_escape, text)
+
+
+def _json_escape(match: Any) -> str:
+    """A character as JSON writes it escaped: `\\u2028`, or a surrogate pair beyond U+FFFF (a tag
+    character U+E0041 is `\\udb40\\udc41`, as JSON has no longer escape)."""
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xd800 + (code >> 10):04x}\\u{0xdc00 + (code & 0x3ff):04x}"
 
 
 def listing(view: Listing) -> str:

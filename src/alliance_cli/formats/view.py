@@ -13,14 +13,22 @@ from ..query import Figures
 # C0 and C1 controls except newline, plus the Unicode bidirectional controls that can make
 # text display in an order other than the one it is stored in ("Trojan Source"), plus lone
 # surrogates, which only a file name that is not UTF-8 (`caf\xe9`) brings and no terminal can show.
-UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Also the line and paragraph separators U+2028 and U+2029 (a line break to `str.splitlines()` and
+# to JavaScript, so they could split a one-line record), and characters that show as nothing and
+# have no part in any script: the zero-width space, the word joiner and invisible operators, the
+# byte order mark, the deprecated format controls, interlinear annotation marks and the tag
+# characters (which can hide ASCII text in plain sight). The zero-width (non-)joiners U+200C and
+# U+200D stay: Persian, the Indic scripts and emoji need them.
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064"
+                    "\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
 # The same, less the tabs and line ends (LF or CRLF) that lay out a whole document.
 _UNSAFE_INSIDE_LAYOUT = re.compile(f"(?!\t|\r\n){UNSAFE.pattern}")
 
 
 def _escape(match: re.Match[str]) -> str:
     ch = match.group()
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: str) -> str:
@@ -219,6 +227,18 @@ def source_line(source: Source) -> str:
         bits.append(source.published)
     outlet = f" — {source.outlet}" if source.outlet else ""
     return f"{source.title}{outlet} ({', '.join(bits)})"
+
+
+def web_address(url: str) -> bool:
+    """Whether a URL may be a link: http or https only (`javascript:`, `data:` and `file:` are shown
+    as text), with no user name in it (`https://news.example@evil.example/` names one host and leads
+    to another), no backslash (which browsers read as `/`) and nothing unsafe or blank in it."""
+    from urllib.parse import urlsplit
+
+    if any(ch.isspace() or ch == "\\" for ch in url) or UNSAFE.search(url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and "@" not in parts.netloc
 
 
 def json_array(values: list[Any] | tuple[Any, ...]) -> str:
