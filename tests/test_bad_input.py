@@ -351,6 +351,16 @@ def test_a_fifo_for_a_facts_file_is_refused_without_waiting(run, facts, no_hang,
         assert_refused(run(*COMMANDS[command]), command, [f"facts/{name}: not a regular file"])
 
 
+def test_a_folder_named_like_a_claims_file_is_refused_not_skipped(run, facts):
+    # Empty or not, a folder claims/x.yaml is not read: it is said, as a pipe is, never left out silently.
+    (facts / "claims" / "empty.yaml").mkdir()
+    (facts / "claims" / "full.yml").mkdir()
+    (facts / "claims" / "full.yml" / "more.yaml").write_text("claims: []\n", encoding="utf-8")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command,
+                       ["facts/claims/empty.yaml: not a regular file", "facts/claims/full.yml: not a regular file"])
+
+
 def test_a_device_among_the_claims_is_refused_unread(run, facts, no_hang):
     try:  # the same device as /dev/zero, made inside the folder (a link to it would lead out)
         os.mknod(facts / "claims" / "zero.yaml", 0o600 | stat.S_IFCHR, os.makedev(1, 5))

@@ -65,11 +65,13 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
         entries = list(claims_dir.iterdir())
     except OSError as e:
         raise AllianceError(Problem(f"cannot read folder: {e.strerror or e}", _display(claims_dir))) from None
-    # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
-    # read_yaml rather than skipped, so no file of claims is ever left out silently.
-    claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir())
+    # Every *.yaml or *.yml: `IRAN.YAML` counts, and a dangling link, a folder or a pipe named like a
+    # claims file is reported by read_yaml (not a regular file) rather than skipped, so no file of
+    # claims is ever left out silently.
+    claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml"))
     _inside(facts_dir, claim_files)
-    nested = sorted(p for p in entries if p.is_dir() and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
+    nested = sorted(p for p in entries if p.suffix.lower() not in (".yaml", ".yml") and p.is_dir()
+                    and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
     if nested:
         # Claims files are read from claims/ itself; one in a subfolder would be left out without a word.
         raise AllianceError(*(Problem("claims files in a subfolder are not read: move them into "

@@ -143,7 +143,7 @@ def add_source(
     from typing import get_args
 
     from ..curate.edit import append, check_with, date_scalar, flow_list, one_of, scalar, slug
-    from ..curate.matcher import read_text_file
+    from ..curate.matcher import read_archive, read_text_file
     from ..model import SourceKind
     from ..store import SOURCES_FILE, _display, resolve_facts_dir
 
@@ -159,7 +159,8 @@ def add_source(
         raise AllianceError(Problem(f"not UTF-8 text (byte {e.start}): save the source as UTF-8 first", str(file))) from None
     suffix = file.suffix.lower()
     archive = sources / f"{id}{suffix if re.fullmatch(r'[.][a-z0-9]{1,8}', suffix) else '.txt'}"
-    if archive.exists() and archive.read_bytes() != data:
+    # An archive already there is read as any archive is: no pipe or device to wait on, no link out.
+    if (archive.exists() or archive.is_symlink()) and read_archive(sources, archive.name, "the archive") != data:
         raise AllianceError(Problem("already exists with other content: choose another --id or remove it", str(archive)))
     facts_dir = resolve_facts_dir(_state.facts)
     fields = [
