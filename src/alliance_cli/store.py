@@ -253,8 +253,9 @@ def _message(err: Any, cls: type) -> str:
         return f"expected {expected}, found {_kind(given)}"
     if kind == "literal_error":
         allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
-        hint = suggest(given, allowed) if isinstance(given, str) else ""
-        return f"{shown(given)} is not one of: {', '.join(allowed)}{hint}"
+        if not isinstance(given, str):  # `status: true` or `status: ~`: never Python's True or None
+            return f"expected one of: {', '.join(allowed)}; found {_kind(given)}"
+        return f"{shown(given)} is not one of: {', '.join(allowed)}{suggest(given, allowed)}"
     if kind == "unexpected_keyword_argument":
         *parent, key = err["loc"]
         return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
@@ -279,7 +280,9 @@ def _as_number(text: str) -> str:
         return ""
     if not (text.strip().isascii() and math.isfinite(value)):
         return ""
-    written = str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
+    from .yamlfile import as_written
+
+    written = as_written(value)
     return f"; for the number, write {written} without quotes" if Decimal(written) == exact else ""
 
 
@@ -451,14 +454,16 @@ class _Checker:
                 seen.add(ref)
         q = c.quantity
         if q is not None:
+            from .yamlfile import as_written  # a figure in a message as written: never 1.23457e+06
+
             for name in ("amount", "lower", "upper"):
                 x = getattr(q, name)
                 if x is not None and (not math.isfinite(x) or x < 0):
-                    self.add(f"must be a finite number of at least 0, not {x:g}", r.file, r.line("quantity", name), f"quantity.{name}")
+                    self.add(f"must be a finite number of at least 0, not {as_written(x)}", r.file, r.line("quantity", name), f"quantity.{name}")
             if q.lower is not None and q.lower > q.amount:
-                self.add(f"lower bound {q.lower:g} is above the amount {q.amount:g}", r.file, r.line("quantity", "lower"), "quantity.lower")
+                self.add(f"lower bound {as_written(q.lower)} is above the amount {as_written(q.amount)}", r.file, r.line("quantity", "lower"), "quantity.lower")
             if q.upper is not None and q.upper < q.amount:
-                self.add(f"upper bound {q.upper:g} is below the amount {q.amount:g}", r.file, r.line("quantity", "upper"), "quantity.upper")
+                self.add(f"upper bound {as_written(q.upper)} is below the amount {as_written(q.amount)}", r.file, r.line("quantity", "upper"), "quantity.upper")
         # An alleged claim names who alleges it in asserted_by when its source does; one resting on
         # unnamed reports ("reportedly") has none to name, and its statement says so (docs/curation.md).
         if c.status in ("denied", "disputed") and not c.denied_by:
