@@ -393,3 +393,20 @@ def test_add_source_reads_an_archive_already_there_safely(run, facts_copy, gamma
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"{existing}: cannot read the archive: {reason}\n"
     assert snapshot(facts_copy) == before
+
+
+def test_add_claim_copies_only_facts_files_to_check_the_change(run, facts_copy, archives, monkeypatch):
+    # A backup of gigabytes beside the facts is not copied on every `add`: validation never reads it.
+    with open(facts_copy / "backup.tar", "wb") as f:
+        f.truncate(1 << 30)  # sparse: no disk used
+    copied = []
+    copyfile = shutil.copyfile
+
+    def recorded(src, dst):
+        copied.append(Path(src).name)
+        return copyfile(src, dst)
+
+    monkeypatch.setattr(shutil, "copyfile", recorded)
+    result = run(*claim_args(facts_copy, archives, "--statement", "S.", "--dry-run"))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(copied) == ["borduria.yaml", "entities.yaml", "sources.yaml", "troops.yaml"]
