@@ -380,6 +380,20 @@ def test_a_folder_named_like_a_claims_file_is_refused_not_skipped(run, facts):
                        ["facts/claims/empty.yaml: not a regular file", "facts/claims/full.yml: not a regular file"])
 
 
+def test_a_subfolder_thousands_of_folders_deep_is_searched_without_recursion(run, facts):
+    # rglob and os.walk recurse: 1,200 folders deep was a RecursionError, exit 70.
+    deep = facts / "claims" / "deep"
+    deep.mkdir()
+    for _ in range(1200):  # one at a time: mkdir(parents=True) recurses too
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "lost.yaml").write_text("claims: []\n", encoding="utf-8")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command,
+                       ["facts/claims/deep: claims files in a subfolder are not read: move them into facts/claims"],
+                       counted=False)
+
+
 def test_a_device_among_the_claims_is_refused_unread(run, facts, no_hang):
     try:  # the same device as /dev/zero, made inside the folder (a link to it would lead out)
         os.mknod(facts / "claims" / "zero.yaml", 0o600 | stat.S_IFCHR, os.makedev(1, 5))

@@ -70,13 +70,34 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
     # claims is ever left out silently.
     claim_files = sorted(p for p in entries if p.suffix.lower() in (".yaml", ".yml"))
     _inside(facts_dir, claim_files)
-    nested = sorted(p for p in entries if p.suffix.lower() not in (".yaml", ".yml") and p.is_dir()
-                    and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
+    nested = sorted(p for p in entries if p.suffix.lower() not in (".yaml", ".yml") and p.is_dir() and _holds_yaml(p))
     if nested:
         # Claims files are read from claims/ itself; one in a subfolder would be left out without a word.
         raise AllianceError(*(Problem("claims files in a subfolder are not read: move them into "
                                       f"{_display(claims_dir)}", _display(p)) for p in nested))
     return facts_dir / SOURCES_FILE, facts_dir / ENTITIES_FILE, claim_files
+
+
+def _holds_yaml(folder: Path) -> bool:
+    """True when a *.yaml or *.yml lies anywhere below `folder` (links to folders not followed).
+
+    A loop with its own stack, not rglob or os.walk, which recurse: a tree thousands of folders
+    deep would otherwise end in a RecursionError. It gives up after 100,000 names, so that a link
+    to `/` in claims/ costs a moment, not a walk through the whole disk.
+    """
+    stack, budget = [folder], 100_000
+    while stack and budget > 0:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    budget -= 1
+                    if os.path.splitext(entry.name)[1].lower() in (".yaml", ".yml"):
+                        return True
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+        except OSError:
+            continue  # a folder that cannot be listed holds nothing that would be read
+    return False
 
 
 def _inside(facts_dir: Path, paths: list[Path]) -> None:
