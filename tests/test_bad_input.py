@@ -388,10 +388,28 @@ def test_a_subfolder_thousands_of_folders_deep_is_searched_without_recursion(run
         deep = deep / "d"
         deep.mkdir()
     (deep / "lost.yaml").write_text("claims: []\n", encoding="utf-8")
+    try:
+        for command in COMMANDS:
+            assert_refused(run(*COMMANDS[command]), command,
+                           ["facts/claims/deep: claims files in a subfolder are not read: move them into facts/claims"],
+                           counted=False)
+    finally:  # removed here, deepest first: pytest's own clean-up (rmtree) recurses as well
+        (deep / "lost.yaml").unlink()
+        while deep.name == "d":
+            deep.rmdir()
+            deep = deep.parent
+
+
+def test_a_file_name_with_a_newline_or_an_escape_is_shown_escaped_on_one_line(run, facts):
+    troops = facts / "claims" / "troops.yaml"
+    troops.rename(facts / "claims" / "a\nb\x1b[31m.yaml")
+    (facts / "claims" / "a\nb\x1b[31m.yaml").write_text(
+        (MINI / "claims" / "troops.yaml").read_text(encoding="utf-8").replace("amount: 2000", "amount: 017"),
+        encoding="utf-8")
     for command in COMMANDS:
-        assert_refused(run(*COMMANDS[command]), command,
-                       ["facts/claims/deep: claims files in a subfolder are not read: move them into facts/claims"],
-                       counted=False)
+        assert_refused(run(*COMMANDS[command]), command, [
+            'facts/claims/a\\nb\\x1b[31m.yaml:10: quantity.amount: 017 is octal to YAML 1.1 and would be read as 15; '
+            'write 17, or "017" in quotes for text'])
 
 
 def test_a_device_among_the_claims_is_refused_unread(run, facts, no_hang):

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import AllianceError, Problem
 from ..formats import OutputFormat
-from ..formats.view import visible
+from ..formats.view import one_line, visible
 from .common import (
     GLOBAL_HELP,
     FormatOption,
@@ -257,7 +257,7 @@ def add_claim(
 def _say(message: str) -> None:
     from rich.text import Text
 
-    _stderr().print(Text(visible(message)))
+    _stderr().print(Text(one_line(message)))
 
 
 def _lint(dataset, facts_dir: Path, claim_id: str, place: tuple[str, int]) -> list:
