@@ -410,3 +410,10 @@ def test_add_claim_copies_only_facts_files_to_check_the_change(run, facts_copy, 
     result = run(*claim_args(facts_copy, archives, "--statement", "S.", "--dry-run"))
     assert result.exit_code == 0, result.stderr
     assert sorted(copied) == ["borduria.yaml", "entities.yaml", "sources.yaml", "troops.yaml"]
+
+
+def test_add_source_from_standard_input_is_refused_as_a_usage_error(run, facts_copy, archives):
+    result = run("--facts", str(facts_copy), "add", "source", "-", "--id", "gamma-gazette", "--title", "G",
+                 "--kind", "article", "--sources", str(archives), input="Gamma\n")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "error: FILE: standard input ('-') is not read; save the source's text to a file and give its name\n"

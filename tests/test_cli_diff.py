@@ -358,3 +358,16 @@ def test_diff_revision_without_claims_names_the_revision(run, repo):
     git(repo, "commit", "-q", "-m", "no claims")
     result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD")
     assert (result.exit_code, result.stderr) == (1, "HEAD:facts/claims: missing from the facts directory\n")
+
+
+def test_diff_shows_a_figure_as_the_facts_file_writes_it(run, facts_copy, tmp_path):
+    # Not Python's `1e-07`, which a facts file would refuse as text: the changelog quotes the data.
+    new = tmp_path / "new"
+    shutil.copytree(facts_copy, new)
+    edit(new / "claims" / "troops.yaml", "{amount: 2000, unit: troops}", "{amount: 6.02e+23, unit: troops, lower: 1.0e-7}")
+    result = run("--facts", str(facts_copy), "diff", str(facts_copy), str(new))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == ("changed\tclaim\tborduria-troops-2000\tquantity.amount\t2000\t6.02e+23\n"
+                             "changed\tclaim\tborduria-troops-2000\tquantity.lower\t-\t1.0e-7\n")
+    markdown = run("--facts", str(facts_copy), "diff", str(facts_copy), str(new), "--format", "markdown").stdout
+    assert "  - `quantity.lower`: - → 1.0e-7\n" in markdown

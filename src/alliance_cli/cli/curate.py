@@ -147,6 +147,10 @@ def add_source(
     from ..model import SourceKind
     from ..store import SOURCES_FILE, _display, resolve_facts_dir
 
+    if str(file) == "-":  # not read: a pipe has no size to check first, and the archive is named after a file's extension
+        from ..errors import UsageError
+
+        raise UsageError("FILE: standard input ('-') is not read; save the source's text to a file and give its name")
     slug(id, "--id")
     one_of(kind, get_args(SourceKind), "--kind")
     _dataset()  # the facts as they are must be valid before anything is added to them
