@@ -46,9 +46,9 @@ EXPECTED = {
         f"{BAD}:6: quantity.amount: expected a number, found the text '12.5'; for the number, write 12.5 without quotes",
         f"{BAD}:6: quantity.approximate: expected true or false, found the text 'yes'",
     ],
-    # YAML 1.1 reads NO as false: refused with the way out, never stored as False.
+    # YAML 1.1 reads NO as false (YAML 1.2 as text): refused with the way out, never stored as False.
     "norway-problem": [
-        "facts/entities.yaml:32: iso2: expected text, found false; put the value in quotes to keep it as written",
+        'facts/entities.yaml:32: iso2: NO is false to YAML 1.1 but text to YAML 1.2; write false, or "NO" in quotes for text',
     ],
     "unknown-key": [
         f"{BAD}:7: citations[0].quote: required field is missing",
@@ -353,6 +353,67 @@ def test_a_fifo_for_a_facts_file_is_refused_without_waiting(run, facts, no_hang,
     os.mkfifo(facts / name)
     for command in COMMANDS:
         assert_refused(run(*COMMANDS[command]), command, [f"facts/{name}: not a regular file"])
+
+
+@pytest.mark.parametrize(("status", "found"), [("true", "true"), ("~", "nothing"), ("5", "the number 5")])
+def test_figures_and_values_in_messages_are_shown_as_written(run, facts, status, found):
+    # Not `1.23457e+06` (Python's :g), `1e-07` (text to YAML 1.1) nor Python's True and None.
+    troops = facts / "claims" / "troops.yaml"
+    text = troops.read_text(encoding="utf-8")
+    text = text.replace("{amount: 2000, unit: troops}", "{amount: 1234567, unit: troops, lower: 1234568, upper: 1.0e-7}")
+    text = text.replace("{amount: 500, unit: troops, approximate: true}", "{amount: 1e-7, unit: troops}")
+    troops.write_text(text.replace("status: alleged\n    asserted_by: [syldavia]\n    quantity: {amount: 1e",
+                                   f"status: {status}\n    asserted_by: [syldavia]\n    quantity: {{amount: 1e"),
+                      encoding="utf-8")
+    assert_refused(run("validate"), "validate", [
+        "facts/claims/troops.yaml:10: quantity.lower: lower bound 1234568 is above the amount 1234567",
+        "facts/claims/troops.yaml:10: quantity.upper: upper bound 1.0e-7 is below the amount 1234567",
+        f"facts/claims/troops.yaml:20: status: expected one of: reported, alleged, denied, disputed; found {found}",
+        "facts/claims/troops.yaml:22: quantity.amount: expected a number, found the text '1e-7'; for the number, "
+        "write 1.0e-7 without quotes",
+    ])
+
+
+def test_a_folder_named_like_a_claims_file_is_refused_not_skipped(run, facts):
+    # Empty or not, a folder claims/x.yaml is not read: it is said, as a pipe is, never left out silently.
+    (facts / "claims" / "empty.yaml").mkdir()
+    (facts / "claims" / "full.yml").mkdir()
+    (facts / "claims" / "full.yml" / "more.yaml").write_text("claims: []\n", encoding="utf-8")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command,
+                       ["facts/claims/empty.yaml: not a regular file", "facts/claims/full.yml: not a regular file"])
+
+
+def test_a_subfolder_thousands_of_folders_deep_is_searched_without_recursion(run, facts):
+    # rglob and os.walk recurse: 1,200 folders deep was a RecursionError, exit 70.
+    deep = facts / "claims" / "deep"
+    deep.mkdir()
+    for _ in range(1200):  # one at a time: mkdir(parents=True) recurses too
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "lost.yaml").write_text("claims: []\n", encoding="utf-8")
+    try:
+        for command in COMMANDS:
+            assert_refused(run(*COMMANDS[command]), command,
+                           ["facts/claims/deep: claims files in a subfolder are not read: move them into facts/claims"],
+                           counted=False)
+    finally:  # removed here, deepest first: pytest's own clean-up (rmtree) recurses as well
+        (deep / "lost.yaml").unlink()
+        while deep.name == "d":
+            deep.rmdir()
+            deep = deep.parent
+
+
+def test_a_file_name_with_a_newline_or_an_escape_is_shown_escaped_on_one_line(run, facts):
+    troops = facts / "claims" / "troops.yaml"
+    troops.rename(facts / "claims" / "a\nb\x1b[31m.yaml")
+    (facts / "claims" / "a\nb\x1b[31m.yaml").write_text(
+        (MINI / "claims" / "troops.yaml").read_text(encoding="utf-8").replace("amount: 2000", "amount: 017"),
+        encoding="utf-8")
+    for command in COMMANDS:
+        assert_refused(run(*COMMANDS[command]), command, [
+            'facts/claims/a\\nb\\x1b[31m.yaml:10: quantity.amount: 017 is octal to YAML 1.1 and would be read as 15; '
+            'write 17, or "017" in quotes for text'])
 
 
 def test_a_device_among_the_claims_is_refused_unread(run, facts, no_hang):

@@ -362,3 +362,58 @@ def test_add_claim_keeps_crlf_line_ends_and_a_byte_order_mark(run, facts_copy, a
         b"    statement: Trade grew.\r\n    citations:\r\n      - source: alpha-report\r\n"
         b"        quote: Trade between them reached $12.5 billion in 2023\r\n")
     assert load(facts_copy).claims_by_id["borduria-ports-2024"].statement == "Trade grew."
+
+
+def test_add_claim_refuses_an_archive_that_is_a_link_out_of_the_sources_folder(run, facts_copy, archives, tmp_path):
+    (tmp_path / "secret.txt").write_text("the secret password is hunter2\n", encoding="utf-8")
+    (archives / "alpha.txt").unlink()
+    (archives / "alpha.txt").symlink_to(tmp_path / "secret.txt")
+    before = snapshot(facts_copy)
+    args = claim_args(facts_copy, archives, "--statement", "S.")
+    args[args.index("--quote") + 1] = "the secret password"
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"{archives / 'alpha.txt'}: cannot read the archive of 'alpha-report': a link that "
+                             f"leads out of {archives}; only files inside it are read\n")
+    assert snapshot(facts_copy) == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "link out"])
+def test_add_source_reads_an_archive_already_there_safely(run, facts_copy, gamma, archives, tmp_path, kind):
+    # The archive it would write is there already: compared with the text, it is read as any archive is.
+    existing = archives / "gamma-gazette.txt"
+    if kind == "fifo":
+        os.mkfifo(existing)
+        reason = "not a regular file"
+    else:
+        existing.symlink_to("/dev/zero" if kind == "device" else tmp_path / "Gamma.TXT")
+        reason = f"a link that leads out of {archives}; only files inside it are read"
+    before = snapshot(facts_copy)
+    result = add_gamma(run, facts_copy, gamma, archives)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"{existing}: cannot read the archive: {reason}\n"
+    assert snapshot(facts_copy) == before
+
+
+def test_add_claim_copies_only_facts_files_to_check_the_change(run, facts_copy, archives, monkeypatch):
+    # A backup of gigabytes beside the facts is not copied on every `add`: validation never reads it.
+    with open(facts_copy / "backup.tar", "wb") as f:
+        f.truncate(1 << 30)  # sparse: no disk used
+    copied = []
+    copyfile = shutil.copyfile
+
+    def recorded(src, dst):
+        copied.append(Path(src).name)
+        return copyfile(src, dst)
+
+    monkeypatch.setattr(shutil, "copyfile", recorded)
+    result = run(*claim_args(facts_copy, archives, "--statement", "S.", "--dry-run"))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(copied) == ["borduria.yaml", "entities.yaml", "sources.yaml", "troops.yaml"]
+
+
+def test_add_source_from_standard_input_is_refused_as_a_usage_error(run, facts_copy, archives):
+    result = run("--facts", str(facts_copy), "add", "source", "-", "--id", "gamma-gazette", "--title", "G",
+                 "--kind", "article", "--sources", str(archives), input="Gamma\n")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "error: FILE: standard input ('-') is not read; save the source's text to a file and give its name\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -307,3 +308,66 @@ def test_diff_of_directories_reads_them_through_the_cache_alike(run, facts_copy,
     assert any((tmp_path / "cache").iterdir())  # the mini set's files are old enough to be cached
     assert uncached.stdout == first.stdout == second.stdout == (
         "changed\tentity\tborduria\taliases\tBordurian Republic\tBordurie\n")
+
+
+# ---- a revision is read as a checkout would be, and no more --------------------------------------
+
+def commit_and_diff(run, repo: Path, message: str):
+    """Commit the working tree as it is, and diff it with the commit before."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD")
+
+
+def test_diff_revision_with_a_link_out_of_the_facts_directory_refuses_it_unread(run, repo):
+    # A link in the repository was once written out as a file holding its target's name; now it is a
+    # link, refused as one on disk is, and the message names the revision, not a temporary folder.
+    (repo / "facts" / "claims" / "passwd.yaml").symlink_to("/etc/passwd")
+    result = commit_and_diff(run, repo, "link out")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("HEAD:facts/claims/passwd.yaml: a link that leads out of the facts directory; "
+                             "only files inside it are read\n")
+
+
+def test_diff_revision_with_a_link_inside_reads_what_it_leads_to(run, repo):
+    (repo / "facts" / "claims" / "troops.yaml").rename(repo / "facts" / "troops-file")
+    (repo / "facts" / "claims" / "troops.yaml").symlink_to("../troops-file")
+    result = commit_and_diff(run, repo, "moved behind a link")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_diff_revision_names_a_file_that_is_not_utf8_as_it_is_on_disk(run, repo):
+    name = b"\xff.yaml"
+    (repo / "facts" / "claims" / os.fsdecode(name)).write_text("claims: {}\n")
+    result = commit_and_diff(run, repo, "odd name")
+    assert result.exit_code == 1
+    assert result.stderr == "HEAD:facts/claims/\\udcff.yaml:1: claims: expected a list of records, found a mapping\n"
+
+
+def test_diff_revision_with_a_huge_file_refuses_it_without_reading_it(run, repo):
+    with open(repo / "facts" / "claims" / "huge.yaml", "wb") as f:
+        f.write(b"claims:\n" + b"#" * (5 << 20) + b"\n")
+    result = commit_and_diff(run, repo, "huge")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("HEAD:facts/claims/huge.yaml: file is too large (5,242,889 bytes; "
+                             "the limit is 4,194,304 bytes per file)\n")
+
+
+def test_diff_revision_without_claims_names_the_revision(run, repo):
+    git(repo, "rm", "-r", "-q", "facts/claims")
+    git(repo, "commit", "-q", "-m", "no claims")
+    result = run("--facts", str(repo / "facts"), "diff", "HEAD~1", "HEAD")
+    assert (result.exit_code, result.stderr) == (1, "HEAD:facts/claims: missing from the facts directory\n")
+
+
+def test_diff_shows_a_figure_as_the_facts_file_writes_it(run, facts_copy, tmp_path):
+    # Not Python's `1e-07`, which a facts file would refuse as text: the changelog quotes the data.
+    new = tmp_path / "new"
+    shutil.copytree(facts_copy, new)
+    edit(new / "claims" / "troops.yaml", "{amount: 2000, unit: troops}", "{amount: 6.02e+23, unit: troops, lower: 1.0e-7}")
+    result = run("--facts", str(facts_copy), "diff", str(facts_copy), str(new))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == ("changed\tclaim\tborduria-troops-2000\tquantity.amount\t2000\t6.02e+23\n"
+                             "changed\tclaim\tborduria-troops-2000\tquantity.lower\t-\t1.0e-7\n")
+    markdown = run("--facts", str(facts_copy), "diff", str(facts_copy), str(new), "--format", "markdown").stdout
+    assert "  - `quantity.lower`: - → 1.0e-7\n" in markdown

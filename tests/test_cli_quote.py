@@ -141,3 +141,15 @@ def test_quote_refuses_an_archive_that_is_a_pipe_or_a_folder_without_waiting(run
     result = run("quote", "beta-bulletin", "pact", "--sources", str(tmp_path))
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{tmp_path / 'beta.txt'}: cannot read the archive of 'beta-bulletin': ")
+
+
+def test_quote_refuses_an_archive_that_is_a_link_out_of_the_sources_folder(run, tmp_path):
+    # verify refuses it; quote must too, or it would print passages of any file on the machine.
+    (tmp_path / "secret.txt").write_text("the secret password is hunter2\n", encoding="utf-8")
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "alpha.txt").symlink_to(tmp_path / "secret.txt")
+    result = run("quote", "alpha-report", "secret password", "--sources", str(sources))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"{sources / 'alpha.txt'}: cannot read the archive of 'alpha-report': a link that "
+                             f"leads out of {sources}; only files inside it are read\n")

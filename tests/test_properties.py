@@ -278,31 +278,95 @@ number_forms = st.one_of(
     )),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
     st.integers(-(2**80), 2**80).map(str),
+    # The forms past YAML 1.1's own: YAML 1.2 octal, any case, exponents without a point or a sign,
+    # doubled underscores, the special values, digits of other scripts, separators of thousands.
+    st.builds(lambda p, n: f"{p}{n:o}", st.sampled_from(["0o", "0O"]), st.integers(0, 2**40)),
+    st.builds(lambda n: f"0X{n:x}", st.integers(0, 2**40)),
+    st.builds(lambda a, e, s, x: f"{a}{e}{s}{x}", digits, st.sampled_from("eE"), st.sampled_from(["", "+", "-"]),
+              st.integers(0, 30)),
+    st.builds(lambda a, b, e, s, x: f"{a}.{b}{e}{s}{x}", digits, digits, st.sampled_from("eE"),
+              st.sampled_from(["", "+", "-"]), st.sampled_from(["0", "00", "7", "07", "23", "400"])),
+    st.builds(lambda a, b: f"{a}__{b}", digits, digits),
+    st.sampled_from([".inf", "+.inf", "-.Inf", ".INF", ".nan", ".NaN", "0.", "-.5", "0e0", "1,000", "1 000", "1\u2009000",
+                     "\uff11\uff17", "\u0663", "\u0661\u0667"]),
 )
+# The same, with an explicit tag: `!!int "017"` must be read no more loosely than `017`.
+tagged_number_forms = number_forms.flatmap(
+    lambda n: st.sampled_from([n, f'!!int "{n}"', f'!!float "{n}"', f"!!float {n}", f"!!str {n}"]))
 
 
-@FUZZ
-@given(written=number_forms)
-def test_a_figure_is_refused_or_kept_exactly_as_written(facts, written):
-    from decimal import Decimal
-
-    from alliance_cli.formats.view import quantity_text
-
+def _check_with_figure(facts: Path, written: str):
     (facts / "claims" / "fuzz.yaml").unlink(missing_ok=True)  # left by the tests above
     troops = facts / "claims" / "troops.yaml"
     original = MINI.joinpath("claims", "troops.yaml").read_text()
     troops.write_text(original.replace("amount: 2000,", f"amount: {written},"))
     try:
+        return check(facts)
+    finally:
+        troops.write_text(original)
+
+
+@FUZZ
+@given(written=tagged_number_forms)
+def test_a_figure_is_refused_or_kept_exactly_as_written(facts, written):
+    from decimal import Decimal
+
+    from alliance_cli.formats.view import quantity_text
+
+    dataset, problems = _check_with_figure(facts, written)
+    if dataset is None:  # refused, at the line of the figure, as a problem with the figure
+        # (`{amount: 1,000, unit: troops}` is the amount 1 and a key 000: the quantity is refused)
+        assert [p.line for p in problems] == [10] and problems[0].field.startswith("quantity"), problems
+        return
+    number = written.rpartition(" ")[2].strip('"') if written.startswith("!!") else written
+    claim = dataset.claims_by_id["borduria-troops-2000"]
+    assert Decimal(repr(claim.quantity.amount)) == Decimal(number)
+    shown = quantity_text(claim).split()[0].replace(",", "")
+    assert Decimal(shown) == Decimal(number)
+
+
+@FUZZ
+@given(written=number_forms)
+def test_the_way_to_write_a_refused_figure_is_accepted_as_that_figure(facts, written):
+    # `1e-7` is text to YAML 1.1; the message must not offer `1e-07`, which is text as well.
+    import re
+    from decimal import Decimal
+
+    dataset, problems = _check_with_figure(facts, written)
+    offered = re.search(r"write (\S+?),? (?:or|without quotes)", str(problems[0])) if dataset is None else None
+    if offered is None:
+        return
+    from alliance_cli.yamlfile import read_yaml
+
+    (facts / "offered.yaml").write_text(f"amount: {offered[1]}\n")
+    amount = read_yaml(facts / "offered.yaml")["amount"]  # raises if refused
+    assert not isinstance(amount, str) and Decimal(repr(amount)) == Decimal(offered[1]), (written, offered[1])
+
+
+@FUZZ
+@given(written=st.sampled_from(["yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "n",
+                                "true", "True", "TRUE", "false", "False", "FALSE", '"true"', "1", "0", "~", "null"]),
+       field=st.sampled_from(["approximate", "unit"]))
+def test_a_flag_is_true_or_false_as_written_or_refused(facts, written, field):
+    # YAML 1.1's yes/no/on/off are text to YAML 1.2: neither a flag nor a text may silently take them.
+    troops = facts / "claims" / "troops.yaml"
+    original = MINI.joinpath("claims", "troops.yaml").read_text()
+    (facts / "claims" / "fuzz.yaml").unlink(missing_ok=True)
+    values = {"unit": "troops", "approximate": "true", field: written}
+    troops.write_text(original.replace("unit: troops, approximate: true",
+                                       f"unit: {values['unit']}, approximate: {values['approximate']}"))
+    try:
         dataset, problems = check(facts)
     finally:
         troops.write_text(original)
-    if dataset is None:  # refused, at the line of the figure, as a problem with the figure
-        assert [(p.line, p.field) for p in problems] == [(10, "quantity.amount")], problems
+    if dataset is None:
+        assert [(p.line, p.field) for p in problems] == [(22, f"quantity.{field}")], problems
         return
-    claim = dataset.claims_by_id["borduria-troops-2000"]
-    assert Decimal(repr(claim.quantity.amount)) == Decimal(written)
-    shown = quantity_text(claim).split()[0].replace(",", "")
-    assert Decimal(shown) == Decimal(written)
+    quantity = dataset.claims_by_id["borduria-troops-500"].quantity
+    if field == "approximate":
+        assert written.lower() in ("true", "false") and quantity.approximate is (written.lower() == "true")
+    else:
+        assert quantity.unit == written.strip("\"")
 
 
 @FUZZ

@@ -21,7 +21,7 @@ def _read(tmp_path: Path, text: str):
 @pytest.mark.parametrize(
     "text",
     [
-        "a: 1\nb: [1, 2.5, true, null, ~, '2024', x, .inf, -.inf, 0, -7, 2.5e+3, yes, NO, '']\n",
+        "a: 1\nb: [1, 2.5, true, null, ~, '2024', x, .inf, -.inf, 0, -7, 2.5e+3, True, FALSE, '']\n",
         "- a\n- b: [c, {d: e}]\n- []\n- {}\n",
         "x: !!int '12'\ny: !!float 1\nz: !!null ''\nw: !!str 5\n",
         "a: {b: {c: {d: [1, [2, [3]]]}}}\n",
@@ -103,7 +103,7 @@ CHANGED_NUMBERS = {
     "1_000": '1_000 would be read as 1000; write 1000, or "1_000" in quotes for text',
     "+5": '+5 would be read as 5; write 5, or "+5" in quotes for text',
     "+1.5": '+1.5 would be read as 1.5; write 1.5, or "+1.5" in quotes for text',
-    "1.": '1. would be read as 1.0; write 1.0, or "1." in quotes for text',
+    "1.": '1. would be read as 1.0; write 1, or "1." in quotes for text',
     ".5": '.5 would be read as 0.5; write 0.5, or ".5" in quotes for text',
     "01.5": '01.5 would be read as 1.5; write 1.5, or "01.5" in quotes for text',
     "-0": '-0 is a negative zero; write 0, or "-0" in quotes for text',
@@ -120,6 +120,13 @@ CHANGED_NUMBERS = {
     "1.0e+400": '1.0e+400 is beyond the numbers a figure can hold; write it in a larger unit, or "1.0e+400" '
                 "in quotes for text",
     "!!int 017": '017 is octal to YAML 1.1 and would be read as 15; write 17, or "017" in quotes for text',
+    # The way out is a form that reads back as the number: `1.5e-7`, not Python's `1.5e-07` (text to YAML 1.1)...
+    '!!float "+1.5e-7"': '+1.5e-7 would be read as 1.5e-07; write 1.5e-7, or "+1.5e-7" in quotes for text',
+    # ...and never a number that is refused in turn for its digits.
+    "1000000__0000000000": "1000000__0000000000 would be read as 10000000000000000; write it in a larger unit "
+                           '(12.3 billion), or "1000000__0000000000" in quotes for text',
+    "0x1FFFFFFFFFFFFFFFFFFFF": "0x1FFFFFFFFFFFFFFFFFFFF is hexadecimal and would be read as 2417851639229258349412351; "
+                               'write it in a larger unit (12.3 billion), or "0x1FFFFFFFFFFFFFFFFFFFF" in quotes for text',
 }
 
 
@@ -149,3 +156,28 @@ def test_a_bad_number_in_a_list_is_named_by_its_place(tmp_path):
     with pytest.raises(AllianceError) as e:
         _read(tmp_path, "claims:\n  - id: x\n    parties: [a, 0x10]\n")
     assert str(e.value).startswith("f.yaml:3: parties[1]: 0x10 is hexadecimal and would be read as 16;")
+
+
+@pytest.mark.parametrize(("written", "meant"), [("yes", "true"), ("No", "false"), ("ON", "true"), ("off", "false"),
+                                                ('!!bool "yes"', "true")])
+@pytest.mark.parametrize(("record", "place"), [("quantity:\n      approximate: {}", "4: quantity.approximate"),
+                                               ("statement: {}", "3: statement")])
+def test_yaml_1_1_true_and_false_are_refused(tmp_path, written, meant, record, place):
+    # yes/no/on/off are booleans to YAML 1.1 (PyYAML) and text to YAML 1.2: one file, two readings.
+    with pytest.raises(AllianceError) as e:
+        _read(tmp_path, "claims:\n  - id: x\n    " + record.format(written) + "\n")
+    text = written.rpartition(" ")[2].strip('"')
+    assert str(e.value) == (f'f.yaml:{place}: {text} is {meant} to YAML 1.1 but text to YAML 1.2; write {meant}, '
+                            f'or "{text}" in quotes for text')
+
+
+def test_yaml_1_1_true_as_a_key_is_refused(tmp_path):
+    with pytest.raises(AllianceError) as e:
+        _read(tmp_path, "claims:\n  - id: x\n    quantity: {on: 1}\n")
+    assert str(e.value) == 'f.yaml:3: quantity: on is true to YAML 1.1 but text to YAML 1.2; write true, or "on" in quotes for text'
+
+
+@pytest.mark.parametrize(("written", "value"), [("true", True), ("True", True), ("FALSE", False), ('"yes"', "yes"),
+                                                ("y", "y"), ("n", "n"), ("!!str off", "off")])
+def test_true_and_false_as_json_writes_them_and_quoted_words_are_read_as_written(tmp_path, written, value):
+    assert _read(tmp_path, f"a: {written}\n") == {"a": value}

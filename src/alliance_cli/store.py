@@ -66,12 +66,13 @@ def facts_files(facts_dir: Path) -> tuple[Path, Path, list[Path]]:
             entries = [(claims_dir / entry.name, _is_dir(entry)) for entry in found]
     except OSError as e:
         raise AllianceError(Problem(f"cannot read folder: {e.strerror or e}", _display(claims_dir))) from None
-    # Every *.yaml or *.yml but a folder: `IRAN.YAML` counts, and a dangling link is reported by
-    # read_yaml rather than skipped, so no file of claims is ever left out silently.
-    claim_files = sorted(p for p, folder in entries if p.suffix.lower() in (".yaml", ".yml") and not folder)
+    # Every *.yaml or *.yml: `IRAN.YAML` counts, and a dangling link, a folder or a pipe named like a
+    # claims file is reported by read_yaml (not a regular file) rather than skipped, so no file of
+    # claims is ever left out silently.
+    claim_files = sorted(p for p, _ in entries if p.suffix.lower() in (".yaml", ".yml"))
     _inside(facts_dir, claim_files)
     nested = sorted(p for p, folder in entries
-                    if folder and any(q.suffix.lower() in (".yaml", ".yml") for q in p.rglob("*")))
+                    if folder and p.suffix.lower() not in (".yaml", ".yml") and _holds_yaml(p))
     if nested:
         # Claims files are read from claims/ itself; one in a subfolder would be left out without a word.
         raise AllianceError(*(Problem("claims files in a subfolder are not read: move them into "
@@ -84,6 +85,28 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return entry.is_dir()  # following a link, as Path.is_dir does
     except OSError:
         return False
+
+
+def _holds_yaml(folder: Path) -> bool:
+    """True when a *.yaml or *.yml lies anywhere below `folder` (links to folders not followed).
+
+    A loop with its own stack, not rglob or os.walk, which recurse: a tree thousands of folders
+    deep would otherwise end in a RecursionError. It gives up after 100,000 names, so that a link
+    to `/` in claims/ costs a moment, not a walk through the whole disk.
+    """
+    stack, budget = [folder], 100_000
+    while stack and budget > 0:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    budget -= 1
+                    if os.path.splitext(entry.name)[1].lower() in (".yaml", ".yml"):
+                        return True
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+        except OSError:
+            continue  # a folder that cannot be listed holds nothing that would be read
+    return False
 
 
 def _inside(facts_dir: Path, paths: list[Path]) -> None:
@@ -260,8 +283,9 @@ def _message(err: Any, cls: type) -> str:
         return f"expected {expected}, found {_kind(given)}"
     if kind == "literal_error":
         allowed = [a.strip(" '") for a in err["ctx"]["expected"].replace(" or ", ", ").split(", ")]
-        hint = suggest(given, allowed) if isinstance(given, str) else ""
-        return f"{shown(given)} is not one of: {', '.join(allowed)}{hint}"
+        if not isinstance(given, str):  # `status: true` or `status: ~`: never Python's True or None
+            return f"expected one of: {', '.join(allowed)}; found {_kind(given)}"
+        return f"{shown(given)} is not one of: {', '.join(allowed)}{suggest(given, allowed)}"
     if kind == "unexpected_keyword_argument":
         *parent, key = err["loc"]
         return f"unknown key{suggest(str(key), _keys_at(cls, parent))}"
@@ -286,7 +310,9 @@ def _as_number(text: str) -> str:
         return ""
     if not (text.strip().isascii() and math.isfinite(value)):
         return ""
-    written = str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
+    from .yamlfile import as_written
+
+    written = as_written(value)
     return f"; for the number, write {written} without quotes" if Decimal(written) == exact else ""
 
 
@@ -460,14 +486,16 @@ class _Checker:
                 seen.add(ref)
         q = c.quantity
         if q is not None:
+            from .yamlfile import as_written  # a figure in a message as written: never 1.23457e+06
+
             for name in ("amount", "lower", "upper"):
                 x = getattr(q, name)
                 if x is not None and (not math.isfinite(x) or x < 0):
-                    self.add(f"must be a finite number of at least 0, not {x:g}", r.file, r.line("quantity", name), f"quantity.{name}")
+                    self.add(f"must be a finite number of at least 0, not {as_written(x)}", r.file, r.line("quantity", name), f"quantity.{name}")
             if q.lower is not None and q.lower > q.amount:
-                self.add(f"lower bound {q.lower:g} is above the amount {q.amount:g}", r.file, r.line("quantity", "lower"), "quantity.lower")
+                self.add(f"lower bound {as_written(q.lower)} is above the amount {as_written(q.amount)}", r.file, r.line("quantity", "lower"), "quantity.lower")
             if q.upper is not None and q.upper < q.amount:
-                self.add(f"upper bound {q.upper:g} is below the amount {q.amount:g}", r.file, r.line("quantity", "upper"), "quantity.upper")
+                self.add(f"upper bound {as_written(q.upper)} is below the amount {as_written(q.amount)}", r.file, r.line("quantity", "upper"), "quantity.upper")
         # An alleged claim names who alleges it in asserted_by when its source does; one resting on
         # unnamed reports ("reportedly") has none to name, and its statement says so (docs/curation.md).
         if c.status in ("denied", "disputed") and not c.denied_by:

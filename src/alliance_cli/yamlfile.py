@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -178,12 +179,18 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
             problem = number_problem(event.value, value)
             if problem is not None:
                 return _Refused(event.start_mark.line + 1, problem)
+        elif tag == _BOOL and event.value.lower() not in ("true", "false"):
+            # `yes`, `no`, `on`, `off`: true and false to YAML 1.1 (and PyYAML) but text to YAML 1.2 and
+            # every reader that follows it, so the same file would say two things.
+            text, meant = shown(event.value)[1:-1], str(value).lower()
+            return _Refused(event.start_mark.line + 1, f"{text} is {meant} to YAML 1.1 but text to YAML 1.2; "
+                                                       f'write {meant}, or "{text}" in quotes for text')
         return value
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
-_STR, _NULL, _TIMESTAMP, _MERGE, _INT, _FLOAT = (
-    _YAML_TAG + t for t in ("str", "null", "timestamp", "merge", "int", "float"))
+_STR, _NULL, _TIMESTAMP, _MERGE, _INT, _FLOAT, _BOOL = (
+    _YAML_TAG + t for t in ("str", "null", "timestamp", "merge", "int", "float", "bool"))
 # Every tag plain YAML resolves to, and the kind of node it may carry. Anything else (`!!python/...`,
 # `!!binary`, `!!set`, `!custom`) is refused before a constructor could run.
 _PLAIN_TAGS: dict[str, type] = {
@@ -222,9 +229,9 @@ def _number_problem(text: str, value: float) -> str | None:
     if not _DECIMAL.fullmatch(text):
         if _OCTAL.fullmatch(text):
             meant = text.replace("_", "").lstrip("+").replace("-0", "-").lstrip("0").rstrip("-") or "0"
-            return f"{text} is octal to YAML 1.1 and would be read as {value!r}; write {meant}, {quoted}"
+            return f"{text} is octal to YAML 1.1 and would be read as {value!r}; write {_writable(meant)}, {quoted}"
         kind = next((f" is {name} and" for mark, name in _KINDS if mark in text.lower()), "")
-        return f"{text}{kind} would be read as {value!r}; write {value!r}, {quoted}"
+        return f"{text}{kind} would be read as {value!r}; write {_writable(as_written(value))}, {quoted}"
     if text.startswith("-") and value == 0:
         return f"{text} is a negative zero; write 0, {quoted}"
     if "." not in text and "e" not in text.lower():
@@ -241,6 +248,28 @@ def _number_problem(text: str, value: float) -> str | None:
         return None
     return (f"{text} has more significant digits than a figure keeps (about 15) and would be read as "
             f"{number!r}; round it, {quoted}")
+
+
+def _writable(number: str) -> str:
+    """`number`, when a figure can be written so; else the way out for one with too many digits."""
+    if _DECIMAL.fullmatch(number):  # not `inf`: `0200.0e+306` overflows
+        value = float(number) if "." in number or "e" in number else int(number)
+        if _number_problem(number, value) is None:
+            return number
+    return "it in a larger unit (12.3 billion)"
+
+
+def as_written(value: float) -> str:
+    """A number as a facts file writes it, so that it reads back as the same number: `17`, `244.8`,
+    `1.0e-7` (YAML 1.1 reads `1e-07`, Python's way, as text: its mantissa needs a point, its
+    exponent a sign)."""
+    if isinstance(value, int) or (value.is_integer() and abs(value) <= EXACT_LIMIT):
+        return str(int(value))
+    text = repr(value)
+    if "e" not in text or not math.isfinite(value):
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent[0]}{exponent[1:].lstrip('0') or '0'}"
 
 
 def _field(stack: list[list[Any]]) -> str | None:

@@ -187,11 +187,13 @@ def _stderr():
 def _report(error: AllianceError) -> None:
     from rich.text import Text
 
-    from ..formats.view import visible
+    from ..formats.view import one_line
 
     console = _stderr()
     for problem in error.problems:
-        console.print(Text(visible(f"error: {problem}" if not problem.file else str(problem))))
+        # One line each, whatever the file's name or the quote holds: a newline in `claims/a<LF>b.yaml`
+        # would otherwise make one problem look like two.
+        console.print(Text(one_line(f"error: {problem}" if not problem.file else str(problem))))
 
 
 class _ParseError(ClickException):

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import AllianceError, Problem
 from ..formats import OutputFormat
-from ..formats.view import visible
+from ..formats.view import one_line, visible
 from .common import (
     GLOBAL_HELP,
     FormatOption,
@@ -141,10 +141,14 @@ def add_source(
     from typing import get_args
 
     from ..curate.edit import append, check_with, date_scalar, flow_list, one_of, scalar, slug
-    from ..curate.matcher import read_text_file
+    from ..curate.matcher import read_archive, read_text_file
     from ..model import SourceKind
     from ..store import SOURCES_FILE, _display, resolve_facts_dir
 
+    if str(file) == "-":  # not read: a pipe has no size to check first, and the archive is named after a file's extension
+        from ..errors import UsageError
+
+        raise UsageError("FILE: standard input ('-') is not read; save the source's text to a file and give its name")
     slug(id, "--id")
     one_of(kind, get_args(SourceKind), "--kind")
     _dataset()  # the facts as they are must be valid before anything is added to them
@@ -157,7 +161,8 @@ def add_source(
         raise AllianceError(Problem(f"not UTF-8 text (byte {e.start}): save the source as UTF-8 first", str(file))) from None
     suffix = file.suffix.lower()
     archive = sources / f"{id}{suffix if re.fullmatch(r'[.][a-z0-9]{1,8}', suffix) else '.txt'}"
-    if archive.exists() and archive.read_bytes() != data:
+    # An archive already there is read as any archive is: no pipe or device to wait on, no link out.
+    if (archive.exists() or archive.is_symlink()) and read_archive(sources, archive.name, "the archive") != data:
         raise AllianceError(Problem("already exists with other content: choose another --id or remove it", str(archive)))
     facts_dir = resolve_facts_dir(_state.facts)
     fields = [
@@ -254,7 +259,7 @@ def add_claim(
 def _say(message: str) -> None:
     from rich.text import Text
 
-    _stderr().print(Text(visible(message)))
+    _stderr().print(Text(one_line(message)))
 
 
 def _lint(dataset, facts_dir: Path, claim_id: str, place: tuple[str, int]) -> list:

@@ -183,9 +183,9 @@ def export(
     if to_file:
         from rich.text import Text
 
-        from ..formats.view import visible
+        from ..formats.view import one_line
 
-        _stderr().print(Text(visible(f"wrote {len(chosen)} claim{'s' * (len(chosen) != 1)} to {output}{also}")))
+        _stderr().print(Text(one_line(f"wrote {len(chosen)} claim{'s' * (len(chosen) != 1)} to {output}{also}")))
 
 
 def _export_format(fmt: OutputFormat | None, output: str | None, excel: bool) -> OutputFormat:

@@ -107,14 +107,16 @@ class Appended:
 
 def append(path: Path, key: str, fields: list[tuple[str, Any]], display: str) -> Appended:
     """The text of `path` with a record appended to its list `key`, indented as its items are."""
-    from ..yamlfile import LineDict, LineList, read_yaml
+    from ..files import read_limited
+    from ..yamlfile import MAX_FILE_BYTES, LineDict, LineList, read_yaml
 
     if not path.exists():
         text = f"{key}:\n"
         dash = "  - "
     else:
         doc = read_yaml(path, display)  # first: it refuses what is not UTF-8 text, with the line
-        text = path.read_bytes().decode("utf-8")  # as it is: a byte order mark and CRLF line ends stay
+        # As it is (a byte order mark and CRLF line ends stay), and read as safely as the first time.
+        text = read_limited(path, MAX_FILE_BYTES, display).decode("utf-8")
         if doc is None:
             text = text + ("" if not text or text.endswith("\n") else "\n") + f"{key}:\n"
             dash = "  - "
@@ -166,7 +168,8 @@ def check_with(facts_dir: Path, changed: Appended) -> Dataset:
         (stage / CLAIMS_DIR).mkdir()
         for entry in [*facts_dir.iterdir(), *(facts_dir / CLAIMS_DIR).iterdir()]:
             rel = entry.relative_to(facts_dir)
-            if entry.is_file() and not (stage / rel).exists():
+            # Only what validation reads: notes, backups or an archive of gigabytes beside them are not copied.
+            if entry.suffix.lower() in (".yaml", ".yml") and entry.is_file() and not (stage / rel).exists():
                 if is_inside(entry, facts_dir):
                     shutil.copyfile(entry, stage / rel)
                 else:  # a link leading out of the facts directory: refused in the copy as it is in place

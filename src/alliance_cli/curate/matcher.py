@@ -219,9 +219,21 @@ def open_archive(source_archive: str, sources_dir: Path, source_id: str) -> Arch
 
     if not sources_dir.is_dir():
         raise AllianceError(Problem("sources folder not found", str(sources_dir)))
-    path = sources_dir / source_archive
-    data = read_text_file(path, f"the archive of {source_id!r}")
+    data = read_archive(sources_dir, source_archive, f"the archive of {source_id!r}")
     return Archive(data.decode("utf-8", errors="replace"))
+
+
+def read_archive(sources_dir: Path, name: str, what: str) -> bytes:
+    """The file `name` in the sources folder, as read_text_file reads it; a link there that leads out of
+    the folder is refused unread, as `verify` refuses it, so that no passage from elsewhere is shown."""
+    from ..errors import AllianceError, Problem
+    from ..files import is_inside
+
+    path = sources_dir / name
+    if not is_inside(path, sources_dir):
+        raise AllianceError(Problem(f"cannot read {what}: a link that leads out of {sources_dir}; "
+                                    "only files inside it are read", str(path)))
+    return read_text_file(path, what)
 
 
 def read_text_file(path: Path, what: str) -> bytes:

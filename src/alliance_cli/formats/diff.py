@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ..curate.diff import KINDS, Change, Diff
-from .view import Rows, number, record
+from .view import Rows, record
 
 _CITATION = re.compile(r"citations\[(?P<source>[^\]]+)\](?:\.(?P<part>quote|note))?")
 _PLURAL = {"dataset": "dataset", "claim": "claims", "source": "sources", "entity": "entities"}
@@ -22,7 +22,9 @@ def value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return str(number(value))
+        from ..yamlfile import as_written  # as the facts file writes it: 1.0e-7, not Python's 1e-07
+
+        return as_written(value)
     return str(value)
 
 
