@@ -121,9 +121,7 @@ def guard_stdio() -> None:
     "Bad file descriptor", which is the truth.
     """
     for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
+        if not _is_open(fd):
             null = os.open(os.devnull, os.O_RDONLY)
             if null != fd:
                 os.dup2(null, fd)
