@@ -272,9 +272,14 @@ def _run_pager(command: list[str], text: str) -> bool:
         except OSError:  # the reader quit before the end (q in less): that is what it is for
             with contextlib.suppress(OSError):
                 proc.stdin.close()  # type: ignore[union-attr]
-        proc.wait()
+        status = proc.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if status > 0:  # it failed (a bad option, say), and may have shown nothing: no success over that
+        from ..formats.view import visible
+
+        raise AllianceError(visible(f"pager {command[0]!r} failed (exit status {status}); "
+                                    "rerun with --no-pager to print directly"))
     return True
 
 
