@@ -276,6 +276,22 @@ def test_a_data_package_through_a_symlinked_folder_replaces_its_target_and_keeps
     assert _leftovers(tmp_path) == ["package", "real"]
 
 
+@pytest.mark.parametrize("name", ["a" * 246 + ".csv", "é" * 123 + ".csv", "d" * 250 + "/"])
+def test_export_to_a_name_as_long_as_a_file_name_can_be(run, tmp_path, name):
+    # 250 bytes is a valid name; its temporary file's name is cut short to fit in the 255 allowed.
+    result = run("export", "-o", str(tmp_path / name) + "/" * name.endswith("/"))
+    assert result.exit_code == 0, result.stderr
+    assert _leftovers(tmp_path) == [name.rstrip("/")]
+
+
+def test_export_whose_metadata_name_is_too_long_writes_nothing(run, tmp_path):
+    name = "b" * 248 + ".db"  # fits; "bbb….metadata.json" beside it does not
+    result = run("export", "-o", str(tmp_path / name))
+    assert (result.exit_code, result.stderr) == (
+        1, f"{tmp_path / name[:-3]}.metadata.json: cannot write: File name too long\n")
+    assert _leftovers(tmp_path) == []
+
+
 # ---- the facts directory --------------------------------------------------------------------
 
 

@@ -410,15 +410,14 @@ def _replace_together(files: dict[str, tuple[bytes, str]]) -> None:
 
     A failure or a signal before the renames leaves every file as it was and no temporary file.
     """
-    import secrets
-
     # The temporary files are named before they are made, and the handlers that remove them on
     # SIGTERM or SIGHUP are in place before they exist: a signal at any moment leaves nothing behind.
-    tmps = {name: str(Path(name).parent / f".{Path(name).name}.{secrets.token_hex(4)}.tmp") for name in files}
+    tmps = {name: str(_temporary_name(Path(name))) for name in files}
 
     def remove() -> None:
         for tmp in tmps.values():
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # not made yet, or never could be
+                os.unlink(tmp)
 
     with _removed_if_killed(remove):
         shown = ""
@@ -447,7 +446,6 @@ def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> 
     `marker`), so that a typo cannot wipe a folder of the user's own. Through a symlink, the folder
     it leads to is replaced and the link kept.
     """
-    import secrets
     import shutil
 
     path = Path(name.rstrip("/" + os.sep) or name)
@@ -458,7 +456,7 @@ def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> 
     if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
         raise AllianceError(Problem(f"folder is not empty and holds no {marker}: refusing to replace it", name))
     # Named before it is made, as _replace_together's files: a signal at any moment leaves nothing behind.
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    tmp = _temporary_name(path)
     old = tmp.with_name(tmp.name + ".old")
 
     def undo() -> None:
@@ -490,6 +488,17 @@ def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> 
                 raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
             raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _temporary_name(path: Path) -> Path:
+    """A new name beside `path`, `.NAME.1a2b3c4d.tmp`, with NAME cut short where needed: a file name
+    can be 255 bytes long, and its temporary one (with `.old` after it, for a folder) must fit too."""
+    import secrets
+
+    name = path.name
+    while len(os.fsencode(name)) > 200:
+        name = name[:-1]
+    return path.parent / f".{name}.{secrets.token_hex(4)}.tmp"
 
 
 @contextlib.contextmanager
