@@ -314,6 +314,18 @@ def test_export_through_a_link_into_the_facts_directory_is_refused(run, facts_co
     assert not (facts_copy / "claims" / "new.json").exists()
 
 
+@pytest.mark.parametrize("via", ["linked-folder/new.json", "elsewhere/../facts/claims/new.json", "linked-folder/../new.json"])
+def test_export_into_the_facts_directory_by_a_roundabout_path_is_refused(run, facts_copy, tmp_path, via):
+    # A symlinked folder leading into the facts, and `..`: refused by where they lead, not how they read.
+    (tmp_path / "linked-folder").symlink_to(facts_copy / "claims")
+    (tmp_path / "elsewhere").mkdir()
+    result = run("--facts", str(facts_copy), "export", "-o", str(tmp_path / via))
+    assert (result.exit_code, result.stderr) == (
+        2, f"error: --output {tmp_path / via}: that is inside the facts directory in use ({facts_copy}); "
+           "write the export somewhere else\n")
+    assert sorted(p.name for p in facts_copy.rglob("*")) == sorted(p.name for p in MINI.rglob("*"))
+
+
 def test_sqlite_metadata_through_a_link_into_the_facts_directory_is_refused(run, facts_copy, tmp_path):
     (tmp_path / "out.metadata.json").symlink_to(facts_copy / "claims" / "metadata.yaml")
     result = run("--facts", str(facts_copy), "export", "-o", str(tmp_path / "out.db"))
