@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import stat
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from alliance_cli.formats import SUFFIXES, OutputFormat
+from conftest import MINI
 
 ALLIANCE = [sys.executable, "-m", "alliance_cli"]
 
@@ -173,6 +175,61 @@ def test_export_to_dev_stdout_appended_to_a_file_keeps_what_was_there(tmp_path):
     assert data.startswith(b"already here\nid,date,end,kind,")
 
 
+@pytest.mark.parametrize("redirect", ["closed", "read-only"])
+def test_export_to_dev_stdout_that_is_closed_or_read_only_fails(tmp_path, redirect):
+    # The descriptor is written to as it is: never opened anew, which would make /dev/null (put in place
+    # of a closed stdout) writable and report success for an export that went nowhere.
+    source = tmp_path / "read-only"
+    source.write_text("")
+    with source.open("rb") as read_only:
+        stdout = subprocess.DEVNULL if redirect == "read-only" else None
+        proc = subprocess.run([*ALLIANCE, "export", "-o", "/dev/stdout"], stdin=subprocess.DEVNULL,
+                              stdout=read_only if redirect == "read-only" else stdout, stderr=subprocess.PIPE,
+                              timeout=60, **({"preexec_fn": lambda: os.close(1)} if redirect == "closed" else {}))
+    assert (proc.returncode, proc.stderr) == (1, b"/dev/stdout: cannot write: Bad file descriptor\n")
+    assert source.read_bytes() == b""
+
+
+def test_export_to_dev_stdout_that_is_a_socket(tmp_path):
+    import socket
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        proc = subprocess.Popen([*ALLIANCE, "export", "-o", "/dev/stdout"], stdout=theirs, stderr=subprocess.PIPE)
+        theirs.close()
+        received = b"".join(iter(lambda: ours.recv(65536), b""))
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"wrote 5 claims to /dev/stdout\n")
+    proc.stderr.close()
+    assert _looks_like(OutputFormat.json, received)
+
+
+# The command as it runs, exporting to the name given with {fd} and {pid} filled in from inside it.
+EXPORT_TO_OWN = ("import os, sys; from alliance_cli.cli import main; "
+                 "sys.argv = ['alliance', 'export', '-o', sys.argv[1].format(fd=sys.argv[2], pid=os.getpid())]; main()")
+
+
+@pytest.mark.parametrize("name", ["/dev/fd/{fd}", "/proc/self/fd/{fd}", "/proc/{pid}/fd/{fd}"])
+def test_export_to_a_descriptor_it_was_not_given_is_refused(tmp_path, name):
+    # Descriptors 3 and up that the shell did not pass are the command's own files, such as the cache
+    # it reads the facts from: an export is never written into one of them.
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc")
+    env = {**os.environ, "ALLIANCE_NO_CACHE": "0", "ALLIANCE_CACHE_DIR": str(tmp_path / "cache")}
+    assert subprocess.run([*ALLIANCE, "claims"], env=env, capture_output=True, timeout=60).returncode == 0
+    cache = {p: p.read_bytes() for p in (tmp_path / "cache").iterdir()}
+    for fd in (3, 4, 5):
+        proc = subprocess.run([sys.executable, "-c", EXPORT_TO_OWN, name, str(fd)], env=env, capture_output=True,
+                              timeout=60)
+        assert (proc.returncode, proc.stdout) == (1, b"")
+        assert proc.stderr.endswith(f"/fd/{fd}: cannot write: Bad file descriptor\n".encode())
+    assert {p: p.read_bytes() for p in (tmp_path / "cache").iterdir()} == cache
+
+
+def test_export_to_an_empty_name_is_a_usage_error(run):
+    result = run("export", "-o", "")
+    assert (result.exit_code, result.stderr) == (2, "error: --output is empty: give a file name, or - for standard output\n")
+
+
 def test_export_through_a_symlink_replaces_the_target_and_keeps_the_link(run, tmp_path):
     target = tmp_path / "real.csv"
     target.write_text("the previous export\n")
@@ -194,6 +251,45 @@ def test_export_through_a_dangling_symlink_creates_its_target(run, tmp_path):
     link.symlink_to("made.json")
     assert run("export", "-o", str(link)).exit_code == 0
     assert link.is_symlink() and _looks_like(OutputFormat.json, (tmp_path / "made.json").read_bytes())
+
+
+def test_sqlite_export_replaces_the_database_and_its_metadata_together(run, tmp_path):
+    # The metadata file cannot be written (a folder has its name): the database is left as it was too.
+    (tmp_path / "claims.db").write_text("the previous export\n")
+    (tmp_path / "claims.metadata.json").mkdir()
+    result = run("export", "-o", str(tmp_path / "claims.db"))
+    assert (result.exit_code, result.stderr) == (
+        1, f"{tmp_path}/claims.metadata.json: is a folder: give a file name to write to\n")
+    assert (tmp_path / "claims.db").read_text() == "the previous export\n"
+    assert _leftovers(tmp_path) == ["claims.db", "claims.metadata.json"]
+
+
+def test_a_data_package_through_a_symlinked_folder_replaces_its_target_and_keeps_the_link(run, tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "datapackage.json").write_text("{}")
+    link = tmp_path / "package"
+    link.symlink_to("real")
+    for _ in range(2):  # a new export, then one over it
+        assert run("export", "-o", f"{link}/").exit_code == 0
+    assert link.is_symlink() and os.readlink(link) == "real"
+    assert json.loads((tmp_path / "real" / "datapackage.json").read_text())["resources"]
+    assert _leftovers(tmp_path) == ["package", "real"]
+
+
+@pytest.mark.parametrize("name", ["a" * 246 + ".csv", "é" * 123 + ".csv", "d" * 250 + "/"])
+def test_export_to_a_name_as_long_as_a_file_name_can_be(run, tmp_path, name):
+    # 250 bytes is a valid name; its temporary file's name is cut short to fit in the 255 allowed.
+    result = run("export", "-o", str(tmp_path / name) + "/" * name.endswith("/"))
+    assert result.exit_code == 0, result.stderr
+    assert _leftovers(tmp_path) == [name.rstrip("/")]
+
+
+def test_export_whose_metadata_name_is_too_long_writes_nothing(run, tmp_path):
+    name = "b" * 248 + ".db"  # fits; "bbb….metadata.json" beside it does not
+    result = run("export", "-o", str(tmp_path / name))
+    assert (result.exit_code, result.stderr) == (
+        1, f"{tmp_path / name[:-3]}.metadata.json: cannot write: File name too long\n")
+    assert _leftovers(tmp_path) == []
 
 
 # ---- the facts directory --------------------------------------------------------------------
@@ -218,6 +314,47 @@ def test_export_through_a_link_into_the_facts_directory_is_refused(run, facts_co
     assert not (facts_copy / "claims" / "new.json").exists()
 
 
+@pytest.mark.parametrize("via", ["linked-folder/new.json", "elsewhere/../facts/claims/new.json", "linked-folder/../new.json"])
+def test_export_into_the_facts_directory_by_a_roundabout_path_is_refused(run, facts_copy, tmp_path, via):
+    # A symlinked folder leading into the facts, and `..`: refused by where they lead, not how they read.
+    (tmp_path / "linked-folder").symlink_to(facts_copy / "claims")
+    (tmp_path / "elsewhere").mkdir()
+    result = run("--facts", str(facts_copy), "export", "-o", str(tmp_path / via))
+    assert (result.exit_code, result.stderr) == (
+        2, f"error: --output {tmp_path / via}: that is inside the facts directory in use ({facts_copy}); "
+           "write the export somewhere else\n")
+    assert sorted(p.name for p in facts_copy.rglob("*")) == sorted(p.name for p in MINI.rglob("*"))
+
+
+def test_sqlite_metadata_through_a_link_into_the_facts_directory_is_refused(run, facts_copy, tmp_path):
+    (tmp_path / "out.metadata.json").symlink_to(facts_copy / "claims" / "metadata.yaml")
+    result = run("--facts", str(facts_copy), "export", "-o", str(tmp_path / "out.db"))
+    assert (result.exit_code, result.stderr) == (
+        2, f"error: --output {tmp_path}/out.metadata.json: that is inside the facts directory in use ({facts_copy}); "
+           "write the export somewhere else\n")
+    assert _leftovers(tmp_path, tmp_path / "out.metadata.json", facts_copy) == []
+    assert not (facts_copy / "claims" / "metadata.yaml").exists()
+
+
+@pytest.mark.parametrize("where", [".", "facts/..", "link"])
+def test_a_data_package_over_the_folder_that_holds_the_facts_is_refused(run, tmp_path, monkeypatch, where):
+    # Even a folder that looks like a previous export: the facts directory inside would go with it.
+    project = tmp_path / "project"
+    project.mkdir()
+    facts = project / "facts"
+    shutil.copytree(MINI, facts)
+    (project / "datapackage.json").write_text("{}")
+    (tmp_path / "link").symlink_to(project)
+    monkeypatch.chdir(project if where != "link" else tmp_path)
+    result = run("--facts", "facts" if where != "link" else "link/facts", "export", "-o", where)
+    shown = "facts" if where != "link" else "link/facts"
+    assert (result.exit_code, result.stderr) == (
+        2, f"error: --output {where}: that folder holds the facts directory in use ({shown}); "
+           "write the export somewhere else\n")
+    assert sorted(p.name for p in project.iterdir()) == ["datapackage.json", "facts"]
+    assert (facts / "sources.yaml").read_bytes() == (MINI / "sources.yaml").read_bytes()
+
+
 # ---- killed while writing -------------------------------------------------------------------
 
 # The command as it runs, with fsync slowed down so that the test can kill it mid-write; the
@@ -226,22 +363,29 @@ SLOW_FSYNC = ("import os, sys, time; real = os.fsync; os.fsync = lambda fd: (tim
               "from alliance_cli.cli import main; sys.argv[0] = 'alliance'; main()")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_export_killed_mid_write_leaves_the_old_file_and_no_temporary(tmp_path, sig):
-    out = tmp_path / "claims.csv"
-    out.write_text("the previous export\n")
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_FSYNC, "export", "-o", str(out)],
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGINT])
+@pytest.mark.parametrize("name", ["claims.csv", "claims.db", "package/"])
+def test_export_killed_mid_write_leaves_the_old_files_and_no_temporary(tmp_path, sig, name):
+    # A CSV file; a database and its metadata file, replaced together; a data package folder.
+    old = {tmp_path / "claims.csv": "the previous export\n", tmp_path / "claims.db": "the previous database\n",
+           tmp_path / "claims.metadata.json": "its metadata\n", tmp_path / "package" / "datapackage.json": "{}"}
+    (tmp_path / "package").mkdir()
+    for path, text in old.items():
+        path.write_text(text)
+    kept = [tmp_path / "claims.csv", tmp_path / "claims.db", tmp_path / "claims.metadata.json", tmp_path / "package"]
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_FSYNC, "export", "-o", str(tmp_path / name)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
-    while not _leftovers(tmp_path, out):
+    while not _leftovers(tmp_path, *kept):
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
         time.sleep(0.02)
     proc.send_signal(sig)
-    assert proc.wait(timeout=30) == -sig  # it dies of the signal, as a killed program should
+    # It dies of the signal, as a killed program should; Ctrl-C is exit 130, as from a shell.
+    assert proc.wait(timeout=30) == (130 if sig == signal.SIGINT else -sig)
     proc.stdout.close()
     proc.stderr.close()
-    assert out.read_text() == "the previous export\n"
-    assert _leftovers(tmp_path, out) == []
+    assert {path: path.read_text() for path in old} == old
+    assert _leftovers(tmp_path, *kept) == []
 
 
 def test_export_under_nohup_ignores_a_hang_up(tmp_path):

@@ -147,6 +147,19 @@ def test_export_output_onto_a_disk_that_fills_up_leaves_nothing(small_disk):
     assert list(small_disk.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["claims.db", "package/"])
+def test_a_database_or_data_package_onto_a_disk_that_fills_up_leaves_the_previous_one(small_disk, name):
+    previous = {small_disk / "claims.db": b"the previous database\n", small_disk / "claims.metadata.json": b"{}\n",
+                small_disk / "package" / "datapackage.json": b"{}\n"}
+    (small_disk / "package").mkdir()
+    for path, data in previous.items():
+        path.write_bytes(data)
+    proc = alliance("--facts", str(shipped_facts_dir()), "export", "--output", str(small_disk / name))
+    assert (proc.returncode, proc.stderr) == (1, f"{small_disk / name}: cannot write: No space left on device\n".encode())
+    assert {path: path.read_bytes() for path in previous} == previous
+    assert sorted(p.name for p in small_disk.iterdir()) == ["claims.db", "claims.metadata.json", "package"]
+
+
 def test_a_non_blocking_stdout_gets_every_byte():
     # Another program may leave a shared pipe non-blocking: a full pipe is then EAGAIN, not an end.
     expected = alliance("--facts", str(shipped_facts_dir()), "export").stdout

@@ -155,6 +155,12 @@ def test_a_missing_pager_falls_back_to_printing(tmp_path):
     assert all(claim in shown for claim in MINI_IDS)
 
 
+def test_a_pager_that_fails_fails_the_command(tmp_path):
+    # `less --bogus-option` complains and shows nothing; the output never reached the screen.
+    code, shown = on_terminal("claims", env={"ALLIANCE_PAGER": "false --page"}, rows=10)
+    assert (code, shown) == (1, "error: pager 'false' failed (exit status 1); rerun with --no-pager to print directly\n")
+
+
 def test_a_pager_that_quits_early_is_a_clean_exit(pager):
     # The whole shipped dataset is more than a pipe holds: the pager leaves with most of it unread.
     code, shown = on_terminal("--facts", str(shipped_facts_dir()), "claims",

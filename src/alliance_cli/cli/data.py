@@ -40,7 +40,7 @@ from .common import (
     _state,
     _stderr,
 )
-from .output import check_outside, is_stream, refuse_folder, write_file, write_folder_atomically
+from .output import check_outside, is_stream, refuse_folder, write_files, write_folder_atomically
 
 
 @command()
@@ -147,12 +147,14 @@ def export(
 
     Example: alliance export --output claims.csv
     """
+    from ..store import resolve_facts_dir
+
+    if output == "":
+        raise UsageError("--output is empty: give a file name, or - for standard output")
     to_file = output is not None and output != "-"
     fmt = OutputFormat(chosen_format.value) if chosen_format else None
     fmt = _export_format(fmt, output if to_file else None, excel)
     if to_file:
-        from ..store import resolve_facts_dir
-
         check_outside(output, resolve_facts_dir(_state.facts))
     ds = _dataset()
     # The order of the facts files unless asked; --reverse alone is newest first.
@@ -167,12 +169,14 @@ def export(
     if fmt is OutputFormat.sqlite:
         from ..formats.sqlite import database, metadata_file
 
-        write_file(output, database(view))
+        files = {output: database(view)}
         if not is_stream(output):
-            # Beside it, for `datasette claims.db -m claims.metadata.json`: title, licence, what each column holds.
-            metadata_name, metadata = metadata_file(view, output)
-            write_file(metadata_name, metadata)
+            # Beside it, for `datasette claims.db -m claims.metadata.json`: title, licence, what each column
+            # holds. Both files are replaced or neither.
+            metadata_name, files[metadata_name] = metadata_file(view, output)
+            check_outside(metadata_name, resolve_facts_dir(_state.facts))
             also = f", and Datasette's metadata to {metadata_name}"
+        write_files(files)
     elif fmt is OutputFormat.datapackage:
         from ..formats.datapackage import TABLES, package
 

@@ -121,15 +121,37 @@ def guard_stdio() -> None:
     "Bad file descriptor", which is the truth.
     """
     for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
+        if not _is_open(fd):
             null = os.open(os.devnull, os.O_RDONLY)
             if null != fd:
                 os.dup2(null, fd)
                 os.close(null)
     sys.stdout = Stream(1, getattr(sys.stdout, "encoding", None) or "utf-8", strict=True)
     sys.stderr = Stream(2, getattr(sys.stderr, "encoding", None) or "utf-8", strict=False)
+    global _inherited
+    _inherited = _open_descriptors()
+
+
+# The descriptors the command was started with: the only ones `--output /dev/fd/N` may name. Any
+# other number is one of our own files (the cache, say), which an export must never be written into.
+_inherited = frozenset({0, 1, 2})
+
+
+def _open_descriptors() -> frozenset[int]:
+    try:
+        free = os.open(os.devnull, os.O_RDONLY)  # the lowest free number, which listing the folder takes
+        os.close(free)
+        return frozenset(int(n) for n in os.listdir("/proc/self/fd") if int(n) != free)
+    except (OSError, ValueError):  # no /proc (macOS): ask each low number
+        return frozenset(fd for fd in range(256) if _is_open(fd))
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 # ---- the terminal and the pager -------------------------------------------------------------
@@ -250,9 +272,14 @@ def _run_pager(command: list[str], text: str) -> bool:
         except OSError:  # the reader quit before the end (q in less): that is what it is for
             with contextlib.suppress(OSError):
                 proc.stdin.close()  # type: ignore[union-attr]
-        proc.wait()
+        status = proc.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if status > 0:  # it failed (a bad option, say), and may have shown nothing: no success over that
+        from ..formats.view import visible
+
+        raise AllianceError(visible(f"pager {command[0]!r} failed (exit status {status}); "
+                                    "rerun with --no-pager to print directly"))
     return True
 
 
@@ -265,20 +292,39 @@ def _warn(message: str) -> None:
 # ---- files named by --output ----------------------------------------------------------------
 
 # Names that stand for an open file descriptor rather than a file: written to directly.
-_DESCRIPTOR_NAME = r"/dev/(?:stdout|stderr|fd/\d+)|/proc/(?:self|thread-self|\d+)/fd/\d+"
+_DESCRIPTOR_NAME = r"/dev/(?:(stdin)|(stdout)|(stderr)|fd/(\d+))|/proc/(self|thread-self|\d+)/fd/(\d+)"
+
+
+def _descriptor_name(name: str) -> re.Match | None:
+    """The name, or where its chain of links leads (/dev/stdout to /proc/self/fd/1), as a descriptor's."""
+    path = os.path.abspath(name)
+    for _ in range(40):
+        match = re.fullmatch(_DESCRIPTOR_NAME, path)
+        if match or not os.path.islink(path):
+            return match
+        path = os.path.abspath(os.path.join(os.path.dirname(path), os.readlink(path)))
+    return None
+
+
+def _own_descriptor(name: str) -> int | None:
+    """The number of one of our descriptors that `name` stands for, or None (another process's)."""
+    match = _descriptor_name(name)
+    if match is None:
+        return None
+    stdin, stdout, stderr, fd, process, proc_fd = match.groups()
+    if stdin or stdout or stderr:
+        return 0 if stdin else 1 if stdout else 2
+    if fd is not None:
+        return int(fd)
+    return int(proc_fd) if process in ("self", "thread-self", str(os.getpid())) else None
 
 
 def is_stream(name: str) -> bool:
     """True for a device, a FIFO, a socket or an open descriptor's name (/dev/stdout, >(gzip))."""
     import stat
 
-    path = os.path.abspath(name)
-    for _ in range(40):  # a chain of links that leads to /proc/self/fd/1, as /dev/stdout does
-        if re.fullmatch(_DESCRIPTOR_NAME, path):
-            return True
-        if not os.path.islink(path):
-            break
-        path = os.path.abspath(os.path.join(os.path.dirname(path), os.readlink(path)))
+    if _descriptor_name(name):
+        return True
     try:
         mode = os.stat(name).st_mode
     except OSError:
@@ -292,27 +338,51 @@ def refuse_folder(name: str) -> None:
 
 
 def check_outside(name: str, facts: Path) -> None:
-    """Refuse to write an export into the facts directory in use: it would become part of the data."""
+    """Refuse to write an export into the facts directory in use (it would become part of the data),
+    or over a folder that holds it (a data package replaces the whole folder)."""
     target, folder = os.path.realpath(name), os.path.realpath(facts)
-    if os.path.commonpath([target, folder]) == folder:
+    common = os.path.commonpath([target, folder])
+    if common == folder:
         raise UsageError(f"--output {name}: that is inside the facts directory in use ({facts}); "
+                         "write the export somewhere else")
+    if common == target:
+        raise UsageError(f"--output {name}: that folder holds the facts directory in use ({facts}); "
                          "write the export somewhere else")
 
 
 def write_file(name: str, data: bytes) -> None:
-    """Write data to the file `name`: a regular file is replaced whole, atomically (through a symlink,
-    its target is replaced and the link kept); a device, FIFO or descriptor is written to directly."""
-    refuse_folder(name)
-    if is_stream(name):
-        _write_stream(name, data)
-    else:
-        write_atomically(os.path.realpath(name) if os.path.islink(name) else name, data, shown=name)
+    """Write data to the file `name`, as write_files does."""
+    write_files({name: data})
+
+
+def write_files(files: dict[str, bytes]) -> None:
+    """Write each file: a device, FIFO or descriptor directly; regular files all or none, each replaced
+    whole (through a symlink, its target is replaced and the link kept), none before every one is on
+    disk."""
+    for name in files:
+        refuse_folder(name)
+    regular = {}
+    for name, data in files.items():
+        if is_stream(name):
+            _write_stream(name, data)
+        else:
+            regular[os.path.realpath(name) if os.path.islink(name) else name] = (data, name)
+    _replace_together(regular)
 
 
 def _write_stream(name: str, data: bytes) -> None:
-    # O_APPEND: `-o /dev/stdout >> log` must add to the log, not overwrite its start.
+    # One of our own descriptors is written to as it is, not opened anew: a closed or read-only
+    # stdout stays one (an error, not a success into /dev/null), a socket can be written to, and
+    # `-o /dev/stdout >> log` adds to the log. Opened anew, another process's descriptor or a device
+    # gets O_APPEND for the same reason.
+    own = _own_descriptor(name)
     try:
-        fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | os.O_CLOEXEC)
+        if own is None:
+            fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | os.O_CLOEXEC)
+        elif own in _inherited:
+            fd = os.dup(own)
+        else:
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
     except OSError as e:
         raise AllianceError(Problem(f"cannot write: {reason(e)}", name)) from None
     try:
@@ -331,30 +401,39 @@ def _write_stream(name: str, data: bytes) -> None:
 
 def write_atomically(name: str, data: bytes, shown: str | None = None) -> None:
     """Write to a temporary file beside `name`, then rename: a failure leaves `name` as it was."""
-    import secrets
-
-    shown = shown or name
-    path = Path(name)
     refuse_folder(name)
-    directory = path.parent if str(path.parent) else Path(".")
-    # The temporary file is named before it is made, and the handlers that remove it on SIGTERM or
-    # SIGHUP are in place before it exists: a signal at any moment leaves nothing behind.
-    tmp = str(directory / f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with _removed_if_killed(tmp):
+    _replace_together({name: (data, shown or name)})
+
+
+def _replace_together(files: dict[str, tuple[bytes, str]]) -> None:
+    """Write each file {path: (data, name to show)} to a temporary file beside it, then rename them all.
+
+    A failure or a signal before the renames leaves every file as it was and no temporary file.
+    """
+    # The temporary files are named before they are made, and the handlers that remove them on
+    # SIGTERM or SIGHUP are in place before they exist: a signal at any moment leaves nothing behind.
+    tmps = {name: str(_temporary_name(Path(name))) for name in files}
+
+    def remove() -> None:
+        for tmp in tmps.values():
+            with contextlib.suppress(OSError):  # not made yet, or never could be
+                os.unlink(tmp)
+
+    with _removed_if_killed(remove):
+        shown = ""
         try:
-            mode = _file_mode(path)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        except OSError as e:
-            raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
-            os.chmod(tmp, mode)  # made private (0600); the file should not change hands by being exported
-            os.replace(tmp, path)
+            for name, (data, shown) in files.items():
+                mode = _file_mode(Path(name))
+                fd = os.open(tmps[name], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())  # the data is on disk before the rename makes it the file
+                os.chmod(tmps[name], mode)  # made private (0600); the file should not change hands by being exported
+            for name, (_, shown) in files.items():
+                os.replace(tmps[name], name)
         except BaseException as e:
-            Path(tmp).unlink(missing_ok=True)
+            remove()
             if isinstance(e, OSError):
                 raise AllianceError(Problem(f"cannot write: {reason(e)}", shown)) from None
             raise
@@ -364,26 +443,29 @@ def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> 
     """Write files into a new folder beside `name`, then swap it in: `name` is never left half-written.
 
     An existing folder is replaced only if it is empty or a previous export (it holds a file named
-    `marker`), so that a typo cannot wipe a folder of the user's own.
+    `marker`), so that a typo cannot wipe a folder of the user's own. Through a symlink, the folder
+    it leads to is replaced and the link kept.
     """
-    import secrets
     import shutil
 
     path = Path(name.rstrip("/" + os.sep) or name)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     if path.exists() and not path.is_dir():
         raise AllianceError(Problem("is a file: give a folder to write to", name))
     if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
         raise AllianceError(Problem(f"folder is not empty and holds no {marker}: refusing to replace it", name))
-    # Named before it is made, as write_atomically's file: a signal at any moment leaves nothing behind.
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    # Named before it is made, as _replace_together's files: a signal at any moment leaves nothing behind.
+    tmp = _temporary_name(path)
     old = tmp.with_name(tmp.name + ".old")
 
     def undo() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not path.exists():
+        if not path.exists() and old.exists():
             os.replace(old, path)  # put the previous export back
+        shutil.rmtree(old, ignore_errors=True)  # the new one is in place: the previous one goes
 
-    with _removed_if_killed(str(tmp), remove=undo):
+    with _removed_if_killed(undo):
         try:
             os.mkdir(tmp, 0o700)
         except OSError as e:
@@ -408,22 +490,30 @@ def write_folder_atomically(name: str, files: dict[str, bytes], marker: str) -> 
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _temporary_name(path: Path) -> Path:
+    """A new name beside `path`, `.NAME.1a2b3c4d.tmp`, with NAME cut short where needed: a file name
+    can be 255 bytes long, and its temporary one (with `.old` after it, for a folder) must fit too."""
+    import secrets
+
+    name = path.name
+    while len(os.fsencode(name)) > 200:
+        name = name[:-1]
+    return path.parent / f".{name}.{secrets.token_hex(4)}.tmp"
+
+
 @contextlib.contextmanager
-def _removed_if_killed(tmp: str, remove: Callable[[], None] | None = None) -> Iterator[None]:
-    """On SIGTERM or SIGHUP, remove the temporary file (if it exists yet), or call `remove`, then die of
-    the signal as we would have."""
+def _removed_if_killed(remove: Callable[[], None]) -> Iterator[None]:
+    """On SIGTERM, SIGHUP or SIGQUIT, call `remove` (to remove temporary files, which may not exist yet), then
+    die of the signal as we would have."""
     import signal
 
     def remove_and_die(signum: int, frame: object) -> None:
-        if remove is not None:
-            remove()
-        else:
-            Path(tmp).unlink(missing_ok=True)
+        remove()
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):  # Ctrl-\ is a way to stop a command too
         handler = signal.getsignal(sig)
         if handler is not signal.SIG_IGN:  # under nohup, a hang-up stays ignored
             with contextlib.suppress(ValueError):  # only the main thread may set handlers
