@@ -227,7 +227,8 @@ def test_export_to_a_descriptor_it_was_not_given_is_refused(tmp_path, name):
 
 def test_export_to_an_empty_name_is_a_usage_error(run):
     result = run("export", "-o", "")
-    assert (result.exit_code, result.stderr) == (2, "error: --output is empty: give a file name, or - for standard output\n")
+    assert (result.exit_code, result.stderr) == (
+        2, "error: --output: the file name is empty (is a shell variable unset?); give a file name, or - for standard output\n")
 
 
 def test_export_through_a_symlink_replaces_the_target_and_keeps_the_link(run, tmp_path):

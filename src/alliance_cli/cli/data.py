@@ -149,8 +149,6 @@ def export(
     """
     from ..store import resolve_facts_dir
 
-    if output == "":
-        raise UsageError("--output is empty: give a file name, or - for standard output")
     to_file = output is not None and output != "-"
     fmt = OutputFormat(chosen_format.value) if chosen_format else None
     fmt = _export_format(fmt, output if to_file else None, excel)
