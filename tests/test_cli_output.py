@@ -217,6 +217,26 @@ def test_an_ascii_stdout_gets_an_ascii_table_with_escapes():
     assert "\\u201cTrade between them reached $12.5 billion in 2023\\u201d" in text  # curly quotes, escaped
 
 
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252", "latin-1"])
+@pytest.mark.parametrize("args", [["sources"], ["claims"], ["figures"], ["entities"], ["show", "hostilia"]])
+def test_a_narrow_stdout_keeps_every_table_row_inside_its_columns(encoding, args):
+    # An escape (\u2019) is longer than the character it stands for: written after the layout, it
+    # pushed its cell past the column rule and the line past the terminal's width.
+    proc = alliance("--facts", str(HOSTILE), *args, "--format", "table",
+                    env={**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "80"})
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    lines = proc.stdout.decode(encoding).splitlines()
+    assert max(map(len, lines)) <= 80, "\n".join(lines)
+    for i, line in enumerate(lines):
+        if "-+-" in line and set(line.strip()) <= {"-", "+"}:  # a table's rule: its rows keep to its columns
+            joints = [j for j, ch in enumerate(line) if ch == "+"]
+            rows = lines[i + 1: lines.index("", i) if "" in lines[i:] else len(lines)]
+            assert all(row[j] == "|" for row in rows for j in joints), "\n".join(lines[i - 1: i + len(rows) + 1])
+
+
 def test_a_cp1252_stdout_gets_the_bar_chart_with_hash_bars():
     proc = alliance("figures", "--format", "table", env={**os.environ, "PYTHONIOENCODING": "cp1252", "COLUMNS": "80"})
     assert (proc.returncode, proc.stderr) == (0, b"")

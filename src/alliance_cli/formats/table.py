@@ -33,7 +33,26 @@ BAR_MIN = 10  # a bar any shorter would not show the proportions: below it, each
 
 
 def _t(text: object, style: str = "", no_wrap: bool = False) -> Text:
-    return Text(visible(str(text)), style=style, no_wrap=no_wrap)
+    return Text(_encodable(visible(str(text))), style=style, no_wrap=no_wrap)
+
+
+def _narrow_encoding() -> str | None:
+    """The encoding of standard output when it cannot hold every character (PYTHONIOENCODING=ascii, cp1252)."""
+    import codecs
+    import sys
+
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return None if codecs.lookup(encoding).name.startswith("utf") else encoding
+    except LookupError:
+        return None
+
+
+def _encodable(text: str) -> str:
+    """Characters the output encoding lacks written as the escapes the output would write (`\\u2019`),
+    now, before the layout measures them: written later, they would push cells past their columns."""
+    encoding = _narrow_encoding()
+    return text if encoding is None else text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 @dataclass(frozen=True)
@@ -122,7 +141,8 @@ class Fitted:
             if heading:
                 title = _t(heading, "bold")
                 yield Wrapped(title)
-                yield Text("─" * min(title.cell_len, options.max_width))  # a heading, not the first block's date
+                rule = "-" if _narrow_encoding() else "─"
+                yield Text(rule * min(title.cell_len, options.max_width))  # a heading, not the first block's date
             for row in rows:
                 yield from (Wrapped(line) for line in self.stack(row))
                 yield Text("")
@@ -190,8 +210,9 @@ def _claim_block(cells: tuple[Text, ...]) -> list[Text]:
     """One claim where the table does not fit: date, kind, status and marks; the statement; the id."""
     date, kind, statement, status, sources = cells
     marks, count = sources.split("\n")
-    count.plain = count.plain.replace(" ", "\u00a0")  # same length: its style stays where it was
-    head = Text(" · ").join([date, kind, status, Text.assemble(marks, " ", count)])
+    if not _narrow_encoding():
+        count.plain = count.plain.replace(" ", "\u00a0")  # same length: its style stays where it was
+    head = _t(" · ").join([date, kind, status, Text.assemble(marks, " ", count)])
     *body, claim_id = statement.split("\n")
     return [head, *body, claim_id]
 
@@ -259,7 +280,8 @@ class _Chart:
 
         def bar(claim: Claim, width: int) -> Text:
             amount = claim.quantity.amount if claim.quantity else 0
-            return _t("█" * max(1, round(width * amount / top)) if amount else "", "cyan")
+            bar = "#" if _narrow_encoding() else "█"
+            return _t(bar * max(1, round(width * amount / top)) if amount else "", "cyan")
 
         if widths is None:
             for (claim, _, _), (date, amount, note) in zip(self.figures, rows):
