@@ -66,7 +66,7 @@ def test_count_by_kind_plain_and_json(run):
     assert result.stdout == "trade\t2\ntroops\t2\ntreaty\t1\n"
     result = run("claims", "--count-by", "party", "--format", "json")
     assert result.stdout == (
-        '{\n  "schema_version": "1.0",\n  "counts": [\n    {\n      "party": "borduria",\n      "claims": 5\n    },\n'
+        '{\n  "schema_version": "2.0",\n  "counts": [\n    {\n      "party": "borduria",\n      "claims": 5\n    },\n'
         '    {\n      "party": "ruritania",\n      "claims": 5\n    }\n  ]\n}\n'
     )
 

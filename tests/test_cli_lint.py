@@ -72,7 +72,7 @@ def test_lint_unknown_rule_is_a_usage_error_with_a_suggestion(run, option):
 def test_lint_json_has_every_field_of_every_finding(run, in_repo):
     result = run("lint", str(LINT), "--format", "json", "--rule", "unlisted-party")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"schema_version": "1.0", "findings": [{
+    assert json.loads(result.stdout) == {"schema_version": "2.0", "findings": [{
         "file": FILE, "line": 44, "claim": "drills-north", "rule": "unlisted-party",
         "message": "the statement names entity 'ruritania', which is not in parties, asserted_by or denied_by",
         "evidence": "'Strelsau'",

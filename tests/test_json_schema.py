@@ -64,7 +64,7 @@ def test_json_output_validates_against_its_schema(run, monkeypatch, facts, args,
     result = run(*args)
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "2.0"
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator(run, definition=definition).iter_errors(document)]
     assert errors == []
 
@@ -82,14 +82,14 @@ def test_the_schema_refuses_what_the_output_never_is(run):
     validator = _validator(run)
     document = json.loads(run("export", "-f", "json").stdout)
     assert validator.is_valid(document)
-    assert not validator.is_valid({**document, "schema_version": "2.0"})
+    assert not validator.is_valid({**document, "schema_version": "3.0"})
     assert not validator.is_valid({**document, "extra": 1})
     claim = document["claims"][0]
     assert not validator.is_valid({**document, "claims": [{k: v for k, v in claim.items() if k != "related"}]})
     assert not validator.is_valid({**document, "claims": [{**claim, "date": "03/03/2023"}]})
     rows = _validator(run, definition="CountsTable")
-    assert rows.is_valid({"schema_version": "1.0", "counts": [{"kind": "trade", "claims": 2}]})
-    assert not rows.is_valid({"schema_version": "1.0", "counts": [{"kind": "trade", "party": "x", "claims": 2}]})
+    assert rows.is_valid({"schema_version": "2.0", "counts": [{"kind": "trade", "claims": 2}]})
+    assert not rows.is_valid({"schema_version": "2.0", "counts": [{"kind": "trade", "party": "x", "claims": 2}]})
 
 
 def test_schema_of_an_unknown_kind_names_every_kind(run):

@@ -242,7 +242,7 @@ def test_random_yaml_syntax_loads_or_fails_cleanly(facts, source):
 @given(value=st.text(max_size=40))
 def test_json_text_is_exact_and_inert(value):
     dumped = json_format.rows(Rows(("v",), [(value,)]))
-    assert json.loads(dumped) == {"schema_version": "1.0", "rows": [{"v": value}]}
+    assert json.loads(dumped) == {"schema_version": "2.0", "rows": [{"v": value}]}
     assert UNSAFE.search(dumped) is None
 
 

@@ -156,7 +156,7 @@ _TABLES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "status": _TEXT, "claim": _TEXT, "sources": _TEXTS, "quotes": _TEXTS}),
     "EntitiesTable": ("entities", "`alliance entities --format json`: each entity and how many claims name it.", {
         "id": _TEXT, "name": _TEXT, "kind": {"type": "string"}, "iso2": _nullable(_TEXT), "iso3": _nullable(_TEXT),
-        "aliases": _TEXT, "claims": {"type": "integer", "minimum": 0}}),
+        "aliases": _TEXTS, "claims": {"type": "integer", "minimum": 0}}),
     "CountsTable": ("counts", "`alliance claims --count-by FIELD --format json`: the value of FIELD and its count.", {
         "claims": {"type": "integer", "minimum": 1}}),
 }

@@ -111,7 +111,7 @@ def entities(
     kind = choice("--kind", kind, ENTITY_KINDS, "unknown entity kind") if kind is not None else None
     ds = _dataset()
     counts = entity_claim_counts(ds)
-    rows = [(e.id, e.name, e.kind, e.iso2, e.iso3, "; ".join(e.aliases), counts[e.id])
+    rows = [(e.id, e.name, e.kind, e.iso2, e.iso3, list(e.aliases), counts[e.id])
             for e in sorted(ds.entities.values(), key=lambda e: e.id) if kind is None or e.kind == kind]
     emit(Rows(("id", "name", "kind", "iso2", "iso3", "aliases", "claims"), rows, title="Entities", key="entities"), fmt)
 

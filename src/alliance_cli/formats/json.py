@@ -9,7 +9,7 @@ from .view import UNSAFE, Listing, Rows, record
 
 # The shape of every JSON document the tool prints (`alliance schema export` describes it): the
 # minor number grows when a member is added, the major one when a member changes or goes.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"  # 2.0: entities' aliases a list, not one text joined with "; "
 
 
 def document(view: Listing) -> dict[str, Any]:
