@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,20 @@ def test_no_color_env_and_option_strip_colour(run):
     assert not colour.search(result.stdout)  # bold and italic may remain: they are not colour
     result = run("show", "borduria", "-f", "table", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
     assert not colour.search(result.stdout)
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "ruritania"], ["--no-color", "claims", "-n", "1"], ["claims", "--no-color", "--count-by", "kind"],
+    ["add", "--help"], ["shwo", "ruritania"], ["--help"], [], ["validate"], ["--", "show", "ruritania"],
+    ["show", "--help"], ["--facts", str(Path(__file__).parent / "fixtures" / "mini"), "sources"],
+])
+def test_a_run_that_builds_only_its_own_command_answers_as_the_whole_app(args):
+    # main() leaves registered only the command asked for (Typer builds every one on every run);
+    # what a user sees must not change, a mistyped command's suggestion and the full help included.
+    def alliance(code: str) -> tuple[int, str, str]:
+        proc = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'alliance'; from alliance_cli.cli "
+                               f"import main, app; from alliance_cli.cli.output import guard_stdio; {code}", *args],
+                              capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=60)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    assert alliance("main()") == alliance("guard_stdio(); app(prog_name='alliance')")

@@ -566,6 +566,24 @@ def _limited(claims: list, limit: int | None) -> list:
     return claims if limit is None else claims[:limit]
 
 
+def _only_the_command_asked_for(args: list[str]) -> None:
+    """Leave registered only the command a run asks for: Typer turns every registered function into a
+    click command on every run, a fifth of a cached run. `--help` without a command, a mistyped
+    command (which click answers with the names it knows) and completion keep them all."""
+    from typer.main import get_command_name
+
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        i += 1 + GLOBAL_OPTIONS.get(args[i], 0)
+    if i >= len(args):
+        return
+    word = args[i]
+    commands = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == word]
+    groups = [g for g in app.registered_groups if g.typer_instance.info.name == word]
+    if commands or groups:
+        app.registered_commands[:], app.registered_groups[:] = commands, groups
+
+
 def main() -> None:
     """The `alliance` command: every write to stdout complete or an error, Typer's own help included."""
     from .output import guard_stdio
@@ -574,6 +592,8 @@ def main() -> None:
         from .completion import register
 
         register()
+    else:
+        _only_the_command_asked_for(sys.argv[1:])
     guard_stdio()
     try:
         app(prog_name="alliance")
