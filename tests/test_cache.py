@@ -33,7 +33,17 @@ def _cache_files(cache_dir: Path) -> list[Path]:
 
 
 def _served_from_cache(dataset: model.Dataset) -> bool:
-    return isinstance(dataset.claims, cache.IndexedClaims)
+    return isinstance(dataset.claims, cache.IndexedClaims) and not dataset.claims.loaded_from_files
+
+
+def test_a_run_that_writes_the_cache_searches_its_tables_not_a_second_index_in_memory(cached, facts_copy, monkeypatch):
+    monkeypatch.setattr(cache, "memory_index", lambda *a: pytest.fail("built the search index again in memory"))
+    first = cache.load(facts_copy)
+    assert isinstance(first.claims, cache.IndexedClaims) and first.claims.loaded_from_files
+    assert dict(first.claims_by_id) == dict(store.load(facts_copy).claims_by_id)
+    found = cache.index(first).claims(cache.Selection(match='"trade"'), order="rank", limit=3)
+    assert [c.id for c in found] and all(c in first.claims for c in found)
+    assert _served_from_cache(cache.load(facts_copy))  # and the next run reads it
 
 
 def _same(a: model.Dataset, b: model.Dataset) -> None:

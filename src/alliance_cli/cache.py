@@ -78,8 +78,9 @@ def load(facts_dir: Path, use_cache: bool = True) -> Dataset:
     if cached is not None:
         return cached
     dataset = store.load(facts_dir)
-    if newest < started - SETTLE_NS:
-        _write(cache_file, key, dataset)
+    if newest < started - SETTLE_NS and _write(cache_file, key, dataset):
+        # Searches and counts of this run use the tables just written, rather than build them again in memory.
+        return _attached(cache_file, key, facts_dir, dataset) or dataset
     return dataset
 
 
@@ -289,6 +290,26 @@ def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
     return Dataset(claims, sources, entities, claims.by_id, info)
 
 
+def _attached(cache_file: Path, key: str, facts_dir: Path, dataset: Dataset) -> Dataset | None:
+    """`dataset`, just loaded from its files, with the cache file written from it for its SQL tables."""
+    import sqlite3
+
+    con = None
+    try:
+        st = cache_file.stat()
+        con = sqlite3.connect(f"{cache_file.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
+        meta = dict(con.execute("SELECT name, value FROM meta"))
+        if meta.get("key") != key or meta.get("check") != _meta_check(meta) or not _sealed(cache_file, st):
+            con.close()
+            return None
+    except (OSError, sqlite3.Error, ValueError):
+        if con is not None:
+            con.close()
+        return None
+    claims = IndexedClaims(con, len(dataset.claims), facts_dir, cache_file, loaded=tuple(dataset.claims))
+    return Dataset(claims, dataset.sources, dataset.entities, dataset.claims_by_id, dataset.info)
+
+
 _I_LICENCE = [f.name for f in fields(DatasetInfo)].index("licence")
 
 
@@ -316,9 +337,12 @@ class IndexedClaims(Sequence[Claim]):
     file fail under us, the facts files are loaded instead.
     """
 
-    def __init__(self, con: Any, count: int, facts_dir: Path, cache_file: Path) -> None:
+    def __init__(self, con: Any, count: int, facts_dir: Path, cache_file: Path,
+                 loaded: tuple[Claim, ...] | None = None) -> None:
         self._con, self._count, self._facts_dir, self._cache_file = con, count, facts_dir, cache_file
-        self._all: tuple[Claim, ...] | None = None
+        self._all: tuple[Claim, ...] | None = loaded  # the claims, once read (or loaded from the files already)
+        self.loaded_from_files = loaded is not None  # this run read the facts files and then wrote the cache
+        self._failed = False
         self.by_id = ClaimsById(self)
 
     def __len__(self) -> int:
@@ -366,7 +390,7 @@ class IndexedClaims(Sequence[Claim]):
         def from_files() -> Index:
             return memory_index(Dataset.of(self.everything(), dataset.sources, dataset.entities, dataset.info))
 
-        if self._all is None:
+        if not self._failed:
             try:
                 if self._con.execute("SELECT value FROM meta WHERE name = 'fts'").fetchone() == ("1",):
                     return Index(self._con, self._at, fallback=lambda: self._fail() or from_files())
@@ -376,6 +400,8 @@ class IndexedClaims(Sequence[Claim]):
 
     def _at(self, positions: Sequence[int]) -> list[Claim]:
         """The claims at these positions, in the order given."""
+        if self._all is not None:
+            return [self._all[p] for p in positions]
         found: dict[int, Claim] = {}
         todo = sorted(set(positions))
         for i in range(0, len(todo), 10_000):
@@ -423,11 +449,13 @@ class IndexedClaims(Sequence[Claim]):
     def _fail(self) -> None:
         """Serve the rest of this run from the facts files, and drop the cache file so the next run rebuilds it."""
         self._con.close()
+        self._failed = True
         try:
             self._cache_file.unlink()
         except OSError:
             pass
-        self._all = store.load(self._facts_dir).claims
+        if self._all is None:
+            self._all = store.load(self._facts_dir).claims
         return None
 
 
@@ -712,14 +740,14 @@ def _fill(con: Any, dataset: Dataset, with_data: bool = True) -> None:
     con.executemany("INSERT INTO meta VALUES (?, ?)", (("claims", str(len(claims))), ("fts", str(int(fts)))))
 
 
-def _write(cache_file: Path, key: str, dataset: Dataset) -> None:
-    """Write the cache beside its final name and rename it into place; on any failure, write nothing."""
+def _write(cache_file: Path, key: str, dataset: Dataset) -> bool:
+    """Write the cache beside its final name and rename it into place; on any failure, write nothing (False)."""
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
-        return
+        return False
     _remove_abandoned(cache_file)
-    _replace(cache_file, lambda tmp: _build(tmp, key, dataset))
+    return _replace(cache_file, lambda tmp: _build(tmp, key, dataset))
 
 
 def _build(path: str, key: str, dataset: Dataset) -> None:
@@ -751,8 +779,9 @@ def _write_stamp(path: Path, stamp: str) -> None:
     _replace(path, fill)
 
 
-def _replace(path: Path, fill: Any) -> None:
-    """Have `fill` write a temporary file beside `path`, then rename it into place; on any failure, write nothing."""
+def _replace(path: Path, fill: Any) -> bool:
+    """Have `fill` write a temporary file beside `path`, then rename it into place; on any failure, write
+    nothing and return False."""
     import sqlite3
     import tempfile
 
@@ -763,8 +792,9 @@ def _replace(path: Path, fill: Any) -> None:
         fill(tmp)
         os.replace(tmp, path)
         tmp = None
+        return True
     except (OSError, sqlite3.Error, ValueError):
-        pass  # a cache that cannot be written is no cache; the run goes on from the files
+        return False  # a cache that cannot be written is no cache; the run goes on from the files
     finally:
         if tmp is not None:
             try:
