@@ -21,11 +21,11 @@ def test_entities_lists_every_entity_with_codes_aliases_and_claim_counts(run):
     result = run("entities")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
-        "borduria\tBorduria\tcountry\tBO\tBOR\tBordurian Republic\t5\n"
-        "north-borduria\tNorth Borduria\tcountry\tNB\tNBR\tNBR-land\t0\n"
-        "ruritania\tRuritania\tcountry\tRR\tRRT\tKingdom of Ruritania; Strelsau\t5\n"
-        "syldavia\tSyldavia\tcountry\tSY\tSYL\t\t2\n"
-        "zenda-pact\tZenda Pact Organization\torganization\t\t\tZPO\t0\n"
+        'borduria\tBorduria\tcountry\tBO\tBOR\t["Bordurian Republic"]\t5\n'
+        'north-borduria\tNorth Borduria\tcountry\tNB\tNBR\t["NBR-land"]\t0\n'
+        'ruritania\tRuritania\tcountry\tRR\tRRT\t["Kingdom of Ruritania", "Strelsau"]\t5\n'
+        'syldavia\tSyldavia\tcountry\tSY\tSYL\t[]\t2\n'
+        'zenda-pact\tZenda Pact Organization\torganization\t\t\t["ZPO"]\t0\n'
     )
 
 
@@ -34,17 +34,17 @@ def test_entities_counts_asserters_and_deniers_once_per_claim(run):
     rows = {r["id"]: r for r in json.loads(run("entities", "-f", "json").stdout)["entities"]}
     assert (rows["syldavia"]["claims"], rows["ruritania"]["claims"]) == (2, 5)
     assert rows["borduria"] == {"id": "borduria", "name": "Borduria", "kind": "country", "iso2": "BO", "iso3": "BOR",
-                                "aliases": "Bordurian Republic", "claims": 5}
+                                "aliases": ["Bordurian Republic"], "claims": 5}
 
 
 def test_entities_kind_filter_any_case_and_every_format(run):
-    assert run("entities", "--kind", "Organization").stdout == "zenda-pact\tZenda Pact Organization\torganization\t\t\tZPO\t0\n"
+    assert run("entities", "--kind", "Organization").stdout == 'zenda-pact\tZenda Pact Organization\torganization\t\t\t["ZPO"]\t0\n'
     table = list(csv.reader(io.StringIO(run("entities", "-k", "organization", "-f", "csv").stdout)))
     assert table == [["id", "name", "kind", "iso2", "iso3", "aliases", "claims"],
-                     ["zenda-pact", "Zenda Pact Organization", "organization", "", "", "ZPO", "0"]]
+                     ["zenda-pact", "Zenda Pact Organization", "organization", "", "", '["ZPO"]', "0"]]
     assert run("entities", "-k", "person").stdout == ""  # an empty listing is success
     rendered = run("entities", "-k", "organization", "-f", "table", env={"COLUMNS": "80"}).stdout
-    assert "\nzenda-pact " in rendered and " organization " in rendered and " ZPO " in rendered
+    assert "\nzenda-pact " in rendered and " organization " in rendered and ' ["ZPO"] ' in rendered
 
 
 def test_entities_unknown_kind_is_a_usage_error(run):
