@@ -86,6 +86,7 @@ def test_no_color_env_and_option_strip_colour(run):
     ["show", "ruritania"], ["--no-color", "claims", "-n", "1"], ["claims", "--no-color", "--count-by", "kind"],
     ["add", "--help"], ["shwo", "ruritania"], ["--help"], [], ["validate"], ["--", "show", "ruritania"],
     ["show", "--help"], ["--facts", str(Path(__file__).parent / "fixtures" / "mini"), "sources"],
+    ["--help", "show"], ["-h", "claims"], ["--version", "show"], ["--bogus", "show"], ["--facts=x", "about"],
 ])
 def test_a_run_that_builds_only_its_own_command_answers_as_the_whole_app(args):
     # main() leaves registered only the command asked for (Typer builds every one on every run);

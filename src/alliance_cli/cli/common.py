@@ -575,8 +575,9 @@ def _only_the_command_asked_for(args: list[str]) -> None:
     i = 0
     while i < len(args) and args[i].startswith("-") and args[i] != "--":
         i += 1 + GLOBAL_OPTIONS.get(args[i], 0)
-    if i >= len(args):
-        return
+    if i >= len(args) or any(not a.startswith("--facts") and a not in GLOBAL_OPTIONS for a in args[:i]
+                             if a.startswith("-")):
+        return  # `alliance --help show` is the whole app's help; an unknown option is click's to name
     word = args[i]
     commands = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == word]
     groups = [g for g in app.registered_groups if g.typer_instance.info.name == word]
