@@ -10,6 +10,8 @@ import shutil
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from alliance_cli import cli
@@ -275,3 +277,15 @@ def test_error_messages_keep_markup_and_controls_inert(run, tmp_path, monkeypatc
         "facts/claims/hostile.yaml:4: parties[0]: unknown entity '[bold red]x[/]\\x1b[2J'\n"
         "2 problems found\n"
     )
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" \t\r\n\u00a0\u3000=+-@'\uff1d\uff0b\uff0d\uff20ab1", max_size=6))
+def test_csv_guard_is_the_stated_rule(text):
+    # The rule (docs/bad-input.md): a cell starting with = + - @ tab CR or ', or whose first sign after
+    # white space is = + - @ or one of their full-width forms, gets a leading quote; no other cell does.
+    from alliance_cli.formats.csv import neutralize
+
+    first_sign = text.lstrip()[:1]
+    guarded = text[:1] in {"=", "+", "-", "@", "\t", "\r", "'"} or (first_sign != "" and first_sign in "=+-@\uff1d\uff0b\uff0d\uff20")
+    assert neutralize(text) == ("'" + text if guarded else text)

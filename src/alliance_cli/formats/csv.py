@@ -27,6 +27,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The same signs after leading white space (an import that trims cells would leave `=` first), and
 # their full-width forms, which an input method in an East Asian locale may turn into them.
 _FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_GUARDED_FIRST = frozenset(_FORMULA_START) | _FORMULA_SIGNS | {"'"}  # a first character that alone decides
 
 
 def neutralize(value: Any) -> Any:
@@ -36,7 +37,10 @@ def neutralize(value: Any) -> Any:
     removing one leading quote from a text cell that has one. Numbers are left as numbers: a
     negative amount is data, not a formula.
     """
-    if isinstance(value, str) and (value.startswith((*_FORMULA_START, "'")) or value.lstrip()[:1] in _FORMULA_SIGNS):
+    if not isinstance(value, str) or not value:
+        return value
+    first = value[0]  # most cells start with a letter: decided without copying the text (2.5 million cells at 100k)
+    if first in _GUARDED_FIRST or (first.isspace() and value.lstrip()[:1] in _FORMULA_SIGNS):
         return "'" + value
     return value
 
