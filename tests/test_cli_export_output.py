@@ -374,8 +374,12 @@ def test_export_killed_mid_write_leaves_the_old_files_and_no_temporary(tmp_path,
     for path, text in old.items():
         path.write_text(text)
     kept = [tmp_path / "claims.csv", tmp_path / "claims.db", tmp_path / "claims.metadata.json", tmp_path / "package"]
+    # Each signal as a terminal delivers it, even when these tests run under nohup (which ignores
+    # SIGHUP, and the export rightly keeps ignoring it: see the next test) or from a shell that
+    # ignores SIGINT in background jobs.
     proc = subprocess.Popen([sys.executable, "-c", SLOW_FSYNC, "export", "-o", str(tmp_path / name)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL))
     deadline = time.monotonic() + 30
     while not _leftovers(tmp_path, *kept):
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
