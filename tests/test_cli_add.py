@@ -417,3 +417,33 @@ def test_add_source_from_standard_input_is_refused_as_a_usage_error(run, facts_c
                  "--kind", "article", "--sources", str(archives), input="Gamma\n")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "error: FILE: standard input ('-') is not read; save the source's text to a file and give its name\n"
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("--published", ""), ("--outlet", ""), ("--url", ""), ("--byline", ""), ("--title", " "), ("--cites", " "),
+])
+def test_add_source_refuses_an_empty_value_rather_than_store_an_empty_field(run, option, value, tmp_path):
+    text = tmp_path / "art.txt"
+    text.write_text("An archived text.\n")
+    args = {"--id": "new-source", "--title": "T", "--kind": "article", option: value}
+    result = run("add", "source", str(text), *(x for pair in args.items() for x in pair), "--sources", str(tmp_path),
+                 "--dry-run")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {option}: the value is empty or only white space (is a shell variable unset?)\n"
+
+
+@pytest.mark.parametrize("option", ["--statement", "--date", "--note", "--quote", "--asserted-by", "--file"])
+def test_add_claim_refuses_an_empty_value_rather_than_store_an_empty_field(run, option, tmp_path):
+    args = {"--file": "claims/new.yaml", "--id": "new-claim", "--kind": "trade", "--party": "borduria",
+            "--statement": "Borduria traded.", "--source": "alpha-report", "--quote": "trade"}
+    args[option] = ""
+    result = run("add", "claim", *(x for pair in args.items() for x in pair), "--sources", str(tmp_path), "--dry-run")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {option}: the value is empty or only white space (is a shell variable unset?)\n"
+
+
+def test_diff_refuses_an_empty_version_rather_than_read_the_current_folder(run, mini_facts):
+    for args in (["", str(mini_facts)], [str(mini_facts), " "]):
+        result = run("diff", *args)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr.endswith(": the value is empty or only white space (is a shell variable unset?)\n")

@@ -160,14 +160,14 @@ def test_an_empty_value_is_a_bad_command_line_not_the_default(run, args, message
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["claims", "--year", "2023", "--year", "2024"], "--year takes one value, and was given '2023' and then '2024'; give it once"),
-    (["claims", "--count-by", "kind", "--count-by=party"], "--count-by takes one value, and was given 'kind' and then 'party'"),
+    (["claims", "--year", "2023", "--year", "2024"], "--year takes one value, and was given two: '2023' and '2024'; give it once"),
+    (["claims", "--count-by", "kind", "--count-by=party"], "--count-by takes one value, and was given two: 'kind' and 'party'"),
     (["claims", "--status", "alleged", "--status", "denied"], "--status takes one value"),
     (["claims", "--since", "2022", "--since", "2023"], "--since takes one value"),
-    (["show", "ruritania", "-f", "csv", "--format", "json"], "--format takes one value, and was given 'csv' and then 'json'"),
+    (["show", "ruritania", "-f", "csv", "--format", "json"], "--format takes one value, and was given two: 'csv' and 'json'"),
     (["export", "-o", "a.csv", "--output", "b.csv"], "--output takes one value"),
-    (["--facts", "a", "--facts", "b", "show", "ruritania"], "--facts takes one value, and was given 'a' and then 'b'"),
-    (["claims", "-s", "\x1b[31mred", "-s", "b"], "--search takes one value, and was given '\\x1b[31mred' and then 'b'"),
+    (["--facts", "a", "--facts", "b", "show", "ruritania"], "--facts takes one value, and was given two: 'a' and 'b'"),
+    (["claims", "-s", "\x1b[31mred", "-s", "b"], "--search takes one value, and was given two: '\\x1b[31mred' and 'b'"),
 ])
 def test_an_option_of_one_value_given_two_is_a_bad_command_line(run, args, message):
     # click would keep the last silently: `--year 2023 --year 2024` would drop a filter without a word.

@@ -454,3 +454,16 @@ def test_a_query_that_starts_with_a_dash_is_told_to_follow_two_dashes(run):
     assert "No such option: -b; a value that starts with '-' goes after '--': alliance search -- '-borduria trade'" \
         in result.stderr
     assert run("search", "--", "-borduria trade").exit_code in (0, 3)
+
+
+@pytest.mark.parametrize(("args", "hint"), [
+    (["search", "trade", "-borduria"], "alliance search -- 'trade -borduria'"),  # the whole query, not its last word
+    (["search", "-n", "1", "-borduria", "trade"], "alliance search -n 1 -- '-borduria trade'"),
+    (["search", "--limit=1", "trade", "-borduria"], "alliance search --limit=1 -- 'trade -borduria'"),
+])
+def test_the_two_dashes_hint_is_a_command_line_that_works(run, args, hint):
+    result = run(*args)
+    assert result.exit_code == 2 and result.stderr.rstrip().endswith(f"goes after '--': {hint}"), result.stderr
+    import shlex
+
+    assert run(*shlex.split(hint)[1:]).exit_code in (0, 3)  # runs: a search, not a bad command line

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
-from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer._click.exceptions import ClickException, NoSuchOption
 from typer.models import TyperPath
 
@@ -58,7 +58,7 @@ def _once(option: Any, ctx: Any) -> Any:
     def checked(value: Any, state: Any) -> None:
         if option.dest in state.opts and state.opts[option.dest] != value and not ctx.resilient_parsing:
             name = max(option.obj.opts, key=len)
-            ctx.fail(f"{name} takes one value, and was given {state.opts[option.dest]!r} and then {value!r}; "
+            ctx.fail(f"{name} takes one value, and was given two: {state.opts[option.dest]!r} and {value!r}; "
                      "give it once")
         process(value, state)
 
@@ -72,13 +72,30 @@ class _Command(_OneValueEach, TyperCommand):
             return super().parse_args(ctx, args)
         except NoSuchOption as e:
             # `alliance search "-iran drones"`: a query (or name) that starts with '-' reads as options.
-            token = next((a for a in given if a.startswith(e.option_name)), None)
-            if token is not None and any(isinstance(p, TyperArgument) for p in self.params) and not e.possibilities:
-                import shlex
-
-                e.message += (f"; a value that starts with '-' goes after '--': {ctx.command_path} -- "
-                              f"{shlex.quote(token)}")
+            arguments = [p for p in self.params if isinstance(p, TyperArgument)]
+            if arguments and not e.possibilities and any(a.startswith(e.option_name) for a in given):
+                e.message += f"; a value that starts with '-' goes after '--': {self._after_dashes(ctx, given, arguments)}"
             raise
+
+    def _after_dashes(self, ctx: Any, given: list[str], arguments: list[Any]) -> str:
+        """The command line again with its values after `--`: one quoted value where the command takes one."""
+        import shlex
+
+        takes = {name: not (o.is_flag or o.count) for o in self.params if isinstance(o, TyperOption)
+                 for name in (*o.opts, *o.secondary_opts)}
+        options, values, i = [], [], 0
+        while i < len(given):
+            name = given[i].split("=", 1)[0]
+            if name in takes:
+                step = 2 if takes[name] and "=" not in given[i] else 1
+                options += given[i:i + step]
+                i += step
+            else:
+                values.append(given[i])
+                i += 1
+        if len(arguments) == 1 and arguments[0].nargs == 1:
+            values = [" ".join(values)]
+        return shlex.join([*ctx.command_path.split(), *options, "--", *values])
 
 
 class _Group(_OneValueEach, TyperGroup):
@@ -510,6 +527,15 @@ def folder_path() -> Any:
 def file_path() -> Any:
     """The click type of one naming a file to read."""
     return _GivenPath(dir_okay=False)
+
+
+def not_blank(param: typer.CallbackParam, value: Any) -> Any:
+    """A callback for an option or argument of text that has no meaning empty: `--title ''` (an unset
+    shell variable) would otherwise be stored as an empty field, or `diff ''` read the current folder."""
+    if any(isinstance(v, str) and not v.strip() for v in (value if isinstance(value, (list, tuple)) else [value])):
+        name = max(param.opts, key=len) if param.param_type_name == "option" else param.human_readable_name
+        raise _ParseError(UsageError(f"{name}: the value is empty or only white space (is a shell variable unset?)"))
+    return value
 
 
 SourcesOption = Annotated[

@@ -23,6 +23,7 @@ from .common import (
     command,
     emit,
     file_path,
+    not_blank,
     terminal_width,
     write_stdout,
 )
@@ -118,15 +119,15 @@ def _entity_ids(ds, names: list[str] | None) -> list[str]:
 def add_source(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The text of the source, as archived (UTF-8).",
                                                click_type=file_path())],
-    id: Annotated[str, typer.Option("--id", help="The new source id (a slug).")],
-    title: Annotated[str, typer.Option("--title", help="Its title.")],
-    kind: Annotated[str, typer.Option("--kind", help="article, blog-post, essay, slideshow, podcast or report.")],
+    id: Annotated[str, typer.Option("--id", callback=not_blank, help="The new source id (a slug).")],
+    title: Annotated[str, typer.Option("--title", callback=not_blank, help="Its title.")],
+    kind: Annotated[str, typer.Option("--kind", callback=not_blank, help="article, blog-post, essay, slideshow, podcast or report.")],
     sources: SourcesOption,
-    outlet: Annotated[Optional[str], typer.Option("--outlet", help="Who published it.")] = None,
-    url: Annotated[Optional[str], typer.Option("--url", help="Where it was published.")] = None,
-    published: Annotated[Optional[str], typer.Option("--published", help="When (YYYY[-MM[-DD]]).")] = None,
-    byline: Annotated[Optional[str], typer.Option("--byline", help="Its author(s).")] = None,
-    cites: Annotated[Optional[list[str]], typer.Option("--cites", help="A source it cites in turn; repeat for several.")] = None,
+    outlet: Annotated[Optional[str], typer.Option("--outlet", callback=not_blank, help="Who published it.")] = None,
+    url: Annotated[Optional[str], typer.Option("--url", callback=not_blank, help="Where it was published.")] = None,
+    published: Annotated[Optional[str], typer.Option("--published", callback=not_blank, help="When (YYYY[-MM[-DD]]).")] = None,
+    byline: Annotated[Optional[str], typer.Option("--byline", callback=not_blank, help="Its author(s).")] = None,
+    cites: Annotated[Optional[list[str]], typer.Option("--cites", callback=not_blank, help="A source it cites in turn; repeat for several.")] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     """Archive a source's text and append its record to sources.yaml.
@@ -191,21 +192,21 @@ def add_source(
 
 @command("claim", group=add_app)
 def add_claim(
-    file: Annotated[str, typer.Option("--file", help="Claims file, relative to the facts directory "
+    file: Annotated[str, typer.Option("--file", callback=not_blank, help="Claims file, relative to the facts directory "
                                                      "(claims/NAME.yaml); created if new.")],
-    id: Annotated[str, typer.Option("--id", help="The new claim id (a slug).")],
-    kind: Annotated[str, typer.Option("--kind", help="treaty, trade, troops, arms, ...")],
-    party: Annotated[list[str], typer.Option("--party", help="A party (id, name or alias); repeat for each.")],
-    statement: Annotated[str, typer.Option("--statement", help="The claim in your own words.")],
-    source: Annotated[str, typer.Option("--source", help="The source id the quote is from.",
+    id: Annotated[str, typer.Option("--id", callback=not_blank, help="The new claim id (a slug).")],
+    kind: Annotated[str, typer.Option("--kind", callback=not_blank, help="treaty, trade, troops, arms, ...")],
+    party: Annotated[list[str], typer.Option("--party", callback=not_blank, help="A party (id, name or alias); repeat for each.")],
+    statement: Annotated[str, typer.Option("--statement", callback=not_blank, help="The claim in your own words.")],
+    source: Annotated[str, typer.Option("--source", callback=not_blank, help="The source id the quote is from.",
                                         autocompletion=_complete_sources)],
-    quote_text: Annotated[str, typer.Option("--quote", help="The supporting passage; stored as the archive writes it.")],
+    quote_text: Annotated[str, typer.Option("--quote", callback=not_blank, help="The supporting passage; stored as the archive writes it.")],
     sources: SourcesOption,
-    date: Annotated[Optional[str], typer.Option("--date", help="YYYY[-MM[-DD]].")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="reported (the default), alleged, denied or disputed.")] = None,
-    asserted_by: Annotated[Optional[list[str]], typer.Option("--asserted-by", help="Who asserts it; repeat for each.")] = None,
-    denied_by: Annotated[Optional[list[str]], typer.Option("--denied-by", help="Who denies it; repeat for each.")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="A note on the citation.")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", callback=not_blank, help="YYYY[-MM[-DD]].")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", callback=not_blank, help="reported (the default), alleged, denied or disputed.")] = None,
+    asserted_by: Annotated[Optional[list[str]], typer.Option("--asserted-by", callback=not_blank, help="Who asserts it; repeat for each.")] = None,
+    denied_by: Annotated[Optional[list[str]], typer.Option("--denied-by", callback=not_blank, help="Who denies it; repeat for each.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", callback=not_blank, help="A note on the citation.")] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     """Append a claim, its quote stored as the archived text writes it.
@@ -278,9 +279,9 @@ def _lint(dataset, facts_dir: Path, claim_id: str, place: tuple[str, int]) -> li
 
 @command()
 def diff(
-    old: Annotated[str, typer.Argument(metavar="OLD", help="A facts directory, or a git revision: REV (the facts directory in use) "
+    old: Annotated[str, typer.Argument(metavar="OLD", callback=not_blank, help="A facts directory, or a git revision: REV (the facts directory in use) "
                                             "or REV:PATH (PATH from the top of the repository).")],
-    new: Annotated[str, typer.Argument(metavar="NEW", help="The same, for the newer version.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", callback=not_blank, help="The same, for the newer version.")],
     fmt: FormatOption = None,
 ) -> None:
     """What changed between two versions of the facts, field by field.
