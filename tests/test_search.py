@@ -467,3 +467,11 @@ def test_the_two_dashes_hint_is_a_command_line_that_works(run, args, hint):
     import shlex
 
     assert run(*shlex.split(hint)[1:]).exit_code in (0, 3)  # runs: a search, not a bad command line
+
+
+def test_a_short_option_written_with_an_equals_sign_is_not_taken_as_words(run):
+    # `-s=-iran` gives -s the value `=-iran`; read as words it would look for iran instead of leaving it out.
+    result = run("claims", "-s=-borduria", "-n", "1")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("error: search: the query '=-borduria' starts with '=': a short option takes its value "
+                             "after a space (-s '-iran'), a long one after '=' (--search=-iran)\n")

@@ -72,6 +72,11 @@ def parse(text: str) -> Query:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise UsageError("search: the query holds bytes that are not UTF-8 text") from None
+    if text.startswith("="):
+        # `-s=-iran` gives -s the value `=-iran` (a short option's value follows it as written): read
+        # as words, `iran` would be looked for, not left out.
+        raise UsageError(f"search: the query {shown(text)} starts with '=': a short option takes its value after a "
+                         "space (-s '-iran'), a long one after '=' (--search=-iran)")
     items = _scan(_CONTROLS.sub(" ", text.translate(_FOLD)))
     if not items:
         raise UsageError("search: the query is empty: give a word to look for")
