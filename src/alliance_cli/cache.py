@@ -266,6 +266,35 @@ def _days(date: str, spans: dict[str, tuple[str, str]]) -> tuple[str, str]:
 def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
     import sqlite3
 
+    opened = _connect(cache_file, key)
+    if opened is None:
+        return None
+    con, meta = opened
+    try:
+        sources = {s.id: s for s in (Source(*row) for row in marshal.loads(meta["sources"]))}
+        entities = {e.id: e for e in (Entity(*row) for row in marshal.loads(meta["entities"]))}
+        info = _info(marshal.loads(meta["info"]))
+        claims = IndexedClaims(con, int(meta["claims"]), facts_dir, cache_file)
+    except (sqlite3.Error, ValueError, EOFError, TypeError, KeyError):
+        con.close()
+        return None
+    return Dataset(claims, sources, entities, claims.by_id, info)
+
+
+def _attached(cache_file: Path, key: str, facts_dir: Path, dataset: Dataset) -> Dataset | None:
+    """`dataset`, just loaded from its files, with the cache file written from it for its SQL tables."""
+    opened = _connect(cache_file, key)
+    if opened is None:
+        return None
+    claims = IndexedClaims(opened[0], len(dataset.claims), facts_dir, cache_file, loaded=tuple(dataset.claims))
+    return Dataset(claims, dataset.sources, dataset.entities, dataset.claims_by_id, dataset.info)
+
+
+def _connect(cache_file: Path, key: str) -> tuple[Any, dict[str, Any]] | None:
+    """A read-only connection to the cache file and its meta rows, if the file is whole, for this key,
+    and as it was written; otherwise None."""
+    import sqlite3
+
     con = None
     try:
         st = cache_file.stat()
@@ -275,39 +304,14 @@ def _open(cache_file: Path, key: str, facts_dir: Path) -> Dataset | None:
         con = sqlite3.connect(f"{cache_file.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
         meta = dict(con.execute("SELECT name, value FROM meta"))
         size = con.execute("PRAGMA page_count").fetchone()[0] * con.execute("PRAGMA page_size").fetchone()[0]
-        if meta.get("key") != key or size != st.st_size or meta.get("check") != _meta_check(meta) \
-                or not _sealed(cache_file, st):
-            con.close()  # stale, cut short, or altered since it was written
-            return None
-        sources = {s.id: s for s in (Source(*row) for row in marshal.loads(meta["sources"]))}
-        entities = {e.id: e for e in (Entity(*row) for row in marshal.loads(meta["entities"]))}
-        info = _info(marshal.loads(meta["info"]))
-        claims = IndexedClaims(con, int(meta["claims"]), facts_dir, cache_file)
-    except (OSError, sqlite3.Error, ValueError, EOFError, TypeError, KeyError):
-        if con is not None:
-            con.close()
-        return None
-    return Dataset(claims, sources, entities, claims.by_id, info)
-
-
-def _attached(cache_file: Path, key: str, facts_dir: Path, dataset: Dataset) -> Dataset | None:
-    """`dataset`, just loaded from its files, with the cache file written from it for its SQL tables."""
-    import sqlite3
-
-    con = None
-    try:
-        st = cache_file.stat()
-        con = sqlite3.connect(f"{cache_file.absolute().as_uri()}?mode=ro&immutable=1", uri=True)
-        meta = dict(con.execute("SELECT name, value FROM meta"))
-        if meta.get("key") != key or meta.get("check") != _meta_check(meta) or not _sealed(cache_file, st):
-            con.close()
-            return None
+        if meta.get("key") == key and size == st.st_size and meta.get("check") == _meta_check(meta) \
+                and _sealed(cache_file, st):
+            return con, meta
     except (OSError, sqlite3.Error, ValueError):
-        if con is not None:
-            con.close()
-        return None
-    claims = IndexedClaims(con, len(dataset.claims), facts_dir, cache_file, loaded=tuple(dataset.claims))
-    return Dataset(claims, dataset.sources, dataset.entities, dataset.claims_by_id, dataset.info)
+        pass
+    if con is not None:
+        con.close()  # stale, cut short, or altered since it was written
+    return None
 
 
 _I_LICENCE = [f.name for f in fields(DatasetInfo)].index("licence")
