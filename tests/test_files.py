@@ -1,4 +1,4 @@
-"""files.outside gives what is_inside gives, one path at a time, for every arrangement of links."""
+"""files.outside gives what resolving each path in full gives, for every arrangement of links."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ import os
 from pathlib import Path
 
 from alliance_cli.files import is_inside, outside
+
+
+def _resolved_inside(path: Path, folder: Path) -> bool:
+    """The rule, path by path: every link followed with realpath, the result in the folder or it."""
+    if "\0" in str(path):
+        return False
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def test_outside_agrees_with_is_inside_for_links_in_and_out(tmp_path: Path):
@@ -24,7 +32,8 @@ def test_outside_agrees_with_is_inside_for_links_in_and_out(tmp_path: Path):
     (root / "inner").symlink_to(root / "claims")  # and one that stays in
     paths = [*sorted((root / "claims").iterdir()), root / "linked" / "secret.yaml", root / "inner" / "plain.yaml",
              root / "missing.yaml", root / "claims" / ".." / ".." / "elsewhere", root / "..", root / "a\0b"]
-    assert outside(paths, root) == [p for p in paths if not is_inside(p, root)]
+    assert outside(paths, root) == [p for p in paths if not _resolved_inside(p, root)]
+    assert [p for p in paths if not is_inside(p, root)] == outside(paths, root)
     assert {p.name for p in outside(paths, root)} == {
         "out.yaml", "dangling-out.yaml", "relative-out.yaml", "secret.yaml", "elsewhere", "..", "a\0b"}
 
