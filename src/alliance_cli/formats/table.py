@@ -7,7 +7,10 @@ lines. Whether a table's columns fit is decided in one place, `fit()`, when the 
 
 from __future__ import annotations
 
+import codecs
+import functools
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -38,10 +41,12 @@ def _t(text: object, style: str = "", no_wrap: bool = False) -> Text:
 
 def _narrow_encoding() -> str | None:
     """The encoding of standard output when it cannot hold every character (PYTHONIOENCODING=ascii, cp1252)."""
-    import codecs
-    import sys
+    return _narrow(getattr(sys.stdout, "encoding", None) or "utf-8")
 
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+
+@functools.lru_cache(maxsize=8)
+def _narrow(encoding: str) -> str | None:
+    # Asked for every text of a table: the codec registry is looked up once per encoding, not per cell.
     try:
         return None if codecs.lookup(encoding).name.startswith("utf") else encoding
     except LookupError:
